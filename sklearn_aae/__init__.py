@@ -1,0 +1,21 @@
+"""sklearn-aae: Adversarial Autoencoders as scikit-learn estimators."""
+
+from ._exceptions import DivergenceError
+from ._metrics import maximum_mean_discrepancy, mmd_test, prior_fit_score
+from ._priors import MixturePrior, NormalPrior, SwissRollPrior, UniformPrior
+from ._transformer import AAETransformer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AAETransformer",
+    "DivergenceError",
+    "MixturePrior",
+    "NormalPrior",
+    "SwissRollPrior",
+    "UniformPrior",
+    "__version__",
+    "maximum_mean_discrepancy",
+    "mmd_test",
+    "prior_fit_score",
+]
