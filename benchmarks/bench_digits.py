@@ -39,13 +39,10 @@ def main(argv=None):
     print_header(machine_info("cuda" if torch.cuda.is_available() else "cpu"))
     rows = []
     for k in args.components:
-        reducers = {"PCA": lambda s: PCA(n_components=k, random_state=s)}
-        reducers["AAETransformer"] = lambda s: AAETransformer(n_components=k, random_state=s)
-        for name, make in reducers.items():
+        for name, make in (("PCA", PCA), ("AAETransformer", AAETransformer)):
             for seed in args.seeds if name == "AAETransformer" else args.seeds[:1]:
-                pipe = Pipeline(
-                    [("scale", StandardScaler()), ("reduce", make(seed)), ("clf", SVC())]
-                )
+                reducer = make(n_components=k, random_state=seed)
+                pipe = Pipeline([("scale", StandardScaler()), ("reduce", reducer), ("clf", SVC())])
                 t0 = time.perf_counter()
                 scores = cross_val_score(pipe, X, y, cv=cv, n_jobs=args.n_jobs)
                 elapsed = time.perf_counter() - t0

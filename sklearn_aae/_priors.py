@@ -19,9 +19,7 @@ def _check_size(size):
     """Return ``(n_samples, n_dims)`` from a ``size`` argument."""
     size = tuple(np.atleast_1d(size).astype(int).tolist())
     if len(size) != 2 or min(size) < 0:
-        raise ValueError(
-            f"size must be (n_samples, n_dims) with non-negative entries, got {size}."
-        )
+        raise ValueError(f"size must be (n_samples, n_dims) with non-negative entries, got {size}.")
     return size
 
 

@@ -64,7 +64,8 @@ def torch_runtime(n_jobs=None):
 
 def as_float32(X, name="X"):
     """Cast validated finite data to float32 and reject values that overflow the cast."""
-    X32 = np.asarray(X, dtype=np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        X32 = np.asarray(X, dtype=np.float32)
     # X was checked finite before the cast, so only an overflow can make it infinite.
     if X32.dtype != getattr(X, "dtype", None) and not np.isfinite(X32).all():
         raise ValueError(
@@ -79,7 +80,7 @@ def as_float32(X, name="X"):
 
 
 def to_tensor(X32, device):
-    """A float32 array as a tensor on ``device``; shares memory on CPU (never written)."""
+    """Wrap a float32 array as a tensor on ``device`` (shares memory on CPU, never written)."""
     return torch.from_numpy(X32).to(device)
 
 

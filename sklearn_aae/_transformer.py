@@ -76,6 +76,11 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     discriminator_noise : float, default=0.0
         Standard deviation of Gaussian noise added to the discriminator's inputs during
         training (instance noise), a common stabiliser.
+    gradient_penalty : float, default=10.0
+        Weight γ of the R1 penalty, γ/2 · E‖∇D(z)‖² at prior draws z, added to the
+        discriminator's loss. It keeps the adversarial game from oscillating, which is
+        what lets a larger ``adversarial_weight`` bring the codes closer to the prior.
+        0 turns it off (the paper's plain GAN loss).
     batch_size : int, default=128
         Mini-batch size; clipped to the number of samples.
     max_iter : int, default=100
@@ -171,6 +176,7 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "discriminator_learning_rate": [Interval(Real, 0, None, closed="neither")],
         "discriminator_noise": [Interval(Real, 0, None, closed="left")],
+        "gradient_penalty": [Interval(Real, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
@@ -194,6 +200,7 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         learning_rate=1e-3,
         discriminator_learning_rate=5e-4,
         discriminator_noise=0.0,
+        gradient_penalty=10.0,
         batch_size=128,
         max_iter=100,
         warm_start=False,
@@ -213,6 +220,7 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.learning_rate = learning_rate
         self.discriminator_learning_rate = discriminator_learning_rate
         self.discriminator_noise = discriminator_noise
+        self.gradient_penalty = gradient_penalty
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.warm_start = warm_start
@@ -266,8 +274,10 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     def _validate_X(self, X, reset):
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
         X32 = as_float32(X)
-        if self.reconstruction_loss == "binary_crossentropy" and X32.size and (
-            X32.min() < 0 or X32.max() > 1
+        if (
+            self.reconstruction_loss == "binary_crossentropy"
+            and X32.size
+            and (X32.min() < 0 or X32.max() > 1)
         ):
             raise ValueError(
                 "reconstruction_loss='binary_crossentropy' needs X in [0, 1], got values "
@@ -321,6 +331,7 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         net.adversarial_weight = float(self.adversarial_weight)
         net.discriminator_lr = float(self.discriminator_learning_rate)
         net.discriminator_noise = float(self.discriminator_noise)
+        net.gradient_penalty = float(self.gradient_penalty)
         net.reconstruction_loss = self.reconstruction_loss
         if getattr(net, "initialized_", False):
             for group in net.optimizer_discriminator_.param_groups:
@@ -502,15 +513,19 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
 
 def _snapshot(net):
-    """Copies of the weights, optimizer states and RNG states of a net."""
+    """Copy the weights, optimizer states and RNG states of a net."""
     return {
         "module": copy.deepcopy(net.module_.state_dict()),
         "optimizer": copy.deepcopy(net.optimizer_.state_dict()),
         "optimizer_discriminator": copy.deepcopy(net.optimizer_discriminator_.state_dict()),
         "history": copy.deepcopy(net.history),
         "rngs": copy.deepcopy(
-            (net.prior_rng_, net.data_generator_.get_state(),
-             net.noise_generator_.get_state(), net.discriminator_generator_.get_state())
+            (
+                net.prior_rng_,
+                net.data_generator_.get_state(),
+                net.noise_generator_.get_state(),
+                net.discriminator_generator_.get_state(),
+            )
         ),
     }
 

@@ -8,13 +8,13 @@ import pytest
 import scipy.stats as st
 import torch
 from numpy.testing import assert_allclose, assert_array_equal
-from skorch.callbacks import Callback
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.utils._param_validation import InvalidParameterError
+from skorch.callbacks import Callback
 
 from sklearn_aae import (
     AAETransformer,
@@ -42,8 +42,13 @@ def test_shapes_and_dtypes(blobs):
     assert aae.inverse_transform(Z).dtype == np.float32
     assert aae.sample(7, random_state=0).shape == (7, 10)
     assert aae.n_iter_ == 10
-    for name in ("loss", "reconstruction_loss", "discriminator_loss", "generator_loss",
-                 "discriminator_accuracy"):
+    for name in (
+        "loss",
+        "reconstruction_loss",
+        "discriminator_loss",
+        "generator_loss",
+        "discriminator_accuracy",
+    ):
         curve = getattr(aae, f"{name}_curve_")
         assert len(curve) == 10 and np.isfinite(curve).all()
     assert list(aae.get_feature_names_out()) == [f"aaetransformer{i}" for i in range(3)]
@@ -55,7 +60,8 @@ def test_training_reduces_reconstruction_loss(blobs):
     X, _ = blobs
     aae = fast(max_iter=30).fit(X)
     assert aae.reconstruction_loss_curve_[-1] < 0.5 * aae.reconstruction_loss_curve_[0]
-    assert aae.score(X) == pytest.approx(-np.mean((aae.inverse_transform(aae.transform(X)) - X) ** 2), rel=1e-4)
+    X_hat = aae.inverse_transform(aae.transform(X))
+    assert aae.score(X) == pytest.approx(-np.mean((X_hat - X) ** 2), rel=1e-4)
 
 
 def test_transform_is_deterministic_for_every_encoder(blobs):
@@ -135,8 +141,16 @@ def test_zero_adversarial_weight_is_a_plain_autoencoder(blobs):
 # -- priors --------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "prior",
-    ["normal", "uniform", "mixture", "swiss_roll", st.norm(), st.laplace(scale=2.0),
-     st.multivariate_normal(np.zeros(2)), MixturePrior(n_modes=4)],
+    [
+        "normal",
+        "uniform",
+        "mixture",
+        "swiss_roll",
+        st.norm(),
+        st.laplace(scale=2.0),
+        st.multivariate_normal(np.zeros(2)),
+        MixturePrior(n_modes=4),
+    ],
     ids=lambda p: p if isinstance(p, str) else type(p).__name__,
 )
 def test_priors(blobs, prior):
@@ -207,8 +221,15 @@ def test_wrong_number_of_features(blobs):
 
 
 @pytest.mark.parametrize(
-    "params", [{"n_components": 0}, {"hidden_layer_sizes": (0,)}, {"batch_size": 0},
-               {"learning_rate": -1.0}, {"adversarial_weight": -1.0}, {"encoder": "vae"}],
+    "params",
+    [
+        {"n_components": 0},
+        {"hidden_layer_sizes": (0,)},
+        {"batch_size": 0},
+        {"learning_rate": -1.0},
+        {"adversarial_weight": -1.0},
+        {"encoder": "vae"},
+    ],
 )
 def test_bad_parameters(blobs, params):
     X, _ = blobs
@@ -276,7 +297,7 @@ def test_same_model_inside_parallel_cross_validation(blobs):
     cv = KFold(2, shuffle=True, random_state=0)
     est = fast(max_iter=5)
     result = cross_validate(est, X, cv=cv, n_jobs=2, return_estimator=True)
-    for (train, _), fitted in zip(cv.split(X), result["estimator"]):
+    for (train, _), fitted in zip(cv.split(X), result["estimator"], strict=True):
         alone = clone(est).fit(X[train])
         assert_allclose(fitted.transform(X), alone.transform(X), rtol=1e-5, atol=1e-6)
 
