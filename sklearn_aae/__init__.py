@@ -2,13 +2,14 @@
 
 from ._exceptions import DivergenceError
 from ._metrics import maximum_mean_discrepancy, mmd_test, prior_fit_score
-from ._priors import MixturePrior, NormalPrior, SwissRollPrior, UniformPrior
+from ._priors import CategoricalPrior, MixturePrior, NormalPrior, SwissRollPrior, UniformPrior
 from ._transformer import AAETransformer
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AAETransformer",
+    "CategoricalPrior",
     "DivergenceError",
     "MixturePrior",
     "NormalPrior",

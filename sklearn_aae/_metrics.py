@@ -146,7 +146,7 @@ def _codes_and_model(estimator, X):
             if step is None or step == "passthrough":
                 continue
             if hasattr(step, "_sample_prior"):
-                return step.transform(Xt), step
+                return step._codes_for_prior_fit(Xt), step
             Xt = step.transform(Xt)
         raise ValueError(
             "prior_fit_score needs a Pipeline with an adversarial autoencoder step "
@@ -157,7 +157,7 @@ def _codes_and_model(estimator, X):
             f"prior_fit_score needs an sklearn-aae estimator or a Pipeline holding one, "
             f"got {type(estimator).__name__}."
         )
-    return estimator.transform(X), estimator
+    return estimator._codes_for_prior_fit(X), estimator
 
 
 def prior_fit_score(estimator, X, y=None, *, random_state=0):

@@ -1,8 +1,10 @@
-"""The three networks of an adversarial autoencoder: encoder, decoder, discriminator.
+"""The networks of an adversarial autoencoder: encoder, decoder, discriminators.
 
-Small ``nn.Module`` classes. Every module is built on the meta device and its weights are
-drawn from an explicit ``torch.Generator``, so a fit never reads or advances the global
-torch RNG and the same seed gives the same weights on every thread and process.
+Small ``nn.Module`` classes. ``AAEModule`` holds them and says what each paper variant
+feeds the decoder and the discriminators; the training loop (``_training.py``) is the same
+for every variant. Every module is built on the meta device and its weights are drawn
+from an explicit ``torch.Generator``, so a fit never reads or advances the global torch
+RNG and the same seed gives the same weights on every thread and process.
 """
 
 from __future__ import annotations
@@ -10,9 +12,15 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 ENCODERS = ("deterministic", "gaussian", "universal")
+
+#: What the labels do, per variant (``AAEModule.labels``): nothing, select the prior's
+#: mode the discriminator compares a code with (paper Fig. 3/4), or condition the decoder
+#: (style/content, Fig. 6/7). Models with a categorical code use their own labels phase.
+LABEL_USES = (None, "prior", "decoder")
 
 
 def _mlp(n_in, hidden_layer_sizes, n_out):
@@ -26,75 +34,154 @@ def _mlp(n_in, hidden_layer_sizes, n_out):
 
 
 class Encoder(nn.Module):
-    """q(z|x) in one of the paper's three forms.
+    """q(z|x) in one of the paper's three forms, with an optional categorical head q(y|x).
 
     ``deterministic``: z = f(x). ``gaussian``: z = mu(x) + sigma(x) * eps, with the
     reparameterisation trick. ``universal``: z = f(x, eta), eta ~ N(0, I) fed as extra
-    inputs. ``forward`` samples a code (training); ``mean`` gives the deterministic code
-    used by ``transform``: mu(x) for the Gaussian posterior, f(x, 0) for the universal one.
+    inputs. With ``n_categories > 0`` the same network also outputs the logits of y.
+    ``forward`` samples a code (training); ``mean`` gives the deterministic code used at
+    inference: mu(x) for the Gaussian posterior, f(x, 0) for the universal one. Both
+    return ``(z, y_logits)``, ``y_logits`` being None without a categorical head.
     """
 
-    def __init__(self, n_features, hidden_layer_sizes, n_components, kind="deterministic"):
+    def __init__(
+        self, n_features, hidden_layer_sizes, n_components, kind="deterministic", n_categories=0
+    ):
         super().__init__()
         self.kind = kind
         self.n_components = n_components
+        self.n_categories = n_categories
         self.n_noise = n_components if kind == "universal" else 0
-        n_out = 2 * n_components if kind == "gaussian" else n_components
-        self.net = _mlp(n_features + self.n_noise, hidden_layer_sizes, n_out)
+        n_z = 2 * n_components if kind == "gaussian" else n_components
+        self.net = _mlp(n_features + self.n_noise, hidden_layer_sizes, n_z + n_categories)
 
-    def _with_noise(self, x, eta):
-        return torch.cat([x, eta], dim=1)
+    def _split(self, out):
+        if self.n_categories:
+            return out[:, : -self.n_categories], out[:, -self.n_categories :]
+        return out, None
 
     def forward(self, x, generator=None):
-        if self.kind == "deterministic":
-            return self.net(x)
         if self.kind == "universal":
             eta = torch.randn(
                 x.shape[0], self.n_noise, device=x.device, dtype=x.dtype, generator=generator
             )
-            return self.net(self._with_noise(x, eta))
-        mu, log_var = self.net(x).chunk(2, dim=1)
-        eps = torch.randn(mu.shape, device=x.device, dtype=x.dtype, generator=generator)
-        return mu + torch.exp(0.5 * log_var) * eps
+            x = torch.cat([x, eta], dim=1)
+        z, logits = self._split(self.net(x))
+        if self.kind == "gaussian":
+            mu, log_var = z.chunk(2, dim=1)
+            eps = torch.randn(mu.shape, device=x.device, dtype=x.dtype, generator=generator)
+            z = mu + torch.exp(0.5 * log_var) * eps
+        return z, logits
 
     def mean(self, x):
-        if self.kind == "deterministic":
-            return self.net(x)
         if self.kind == "universal":
-            return self.net(self._with_noise(x, x.new_zeros(x.shape[0], self.n_noise)))
-        return self.net(x)[:, : self.n_components]
-
-
-class Decoder(nn.Module):
-    """p(x|z): an MLP from the code to the input space (logits for a Bernoulli decoder)."""
-
-    def __init__(self, n_components, hidden_layer_sizes, n_features):
-        super().__init__()
-        self.net = _mlp(n_components, tuple(reversed(hidden_layer_sizes)), n_features)
-
-    def forward(self, z):
-        return self.net(z)
+            x = torch.cat([x, x.new_zeros(x.shape[0], self.n_noise)], dim=1)
+        z, logits = self._split(self.net(x))
+        return z[:, : self.n_components], logits
 
 
 class Discriminator(nn.Module):
     """D(z): one logit for "drawn from the prior" against "produced by the encoder"."""
 
-    def __init__(self, n_components, hidden_layer_sizes):
+    def __init__(self, n_in, hidden_layer_sizes):
         super().__init__()
-        self.net = _mlp(n_components, hidden_layer_sizes, 1)
+        self.net = _mlp(n_in, hidden_layer_sizes, 1)
 
     def forward(self, z):
         return self.net(z).squeeze(1)
 
 
 class AAEModule(nn.Module):
-    """The three networks, held together so that one ``.to(device)`` moves them all."""
+    """The networks of one model, and what its decoder and discriminators see.
 
-    def __init__(self, encoder, decoder, discriminator):
+    Parameters
+    ----------
+    encoder : Encoder
+    decoder : nn.Module
+        Maps ``decoder_input(...)`` to the input space.
+    discriminators : dict of str to Discriminator
+        ``"z"`` judges the continuous code; ``"y"`` (categorical models) the softmax of
+        the categorical code against one-hot draws.
+    labels : {None, "prior", "decoder"}
+        What class labels do (see ``LABEL_USES``); ``n_classes`` of them.
+    cluster_heads : int or None
+        For the paper's §7 dimensionality reduction: the number of learned cluster heads,
+        each a point in code space; the representation is ``W·y + z``.
+    head_distance : float
+        η: heads closer than this are pushed apart by ``extra_loss``.
+    """
+
+    def __init__(
+        self,
+        encoder,
+        decoder,
+        discriminators,
+        *,
+        labels=None,
+        n_classes=0,
+        cluster_heads=None,
+        head_distance=0.0,
+    ):
         super().__init__()
         self.encoder = encoder
         self.decoder = decoder
-        self.discriminator = discriminator
+        self.discriminators = nn.ModuleDict(discriminators)
+        self.labels = labels
+        self.n_classes = n_classes
+        self.head_distance = head_distance
+        self.heads = (
+            None
+            if cluster_heads is None
+            else nn.Linear(cluster_heads, encoder.n_components, bias=False)
+        )
+
+    def autoencoder_parameters(self):
+        """Everything the reconstruction and generator steps update."""
+        params = [*self.encoder.parameters(), *self.decoder.parameters()]
+        return params if self.heads is None else [*params, *self.heads.parameters()]
+
+    def representation(self, codes):
+        """What ``transform`` returns: the code, or W·y + z with cluster heads."""
+        z, logits = codes
+        if self.heads is None:
+            return z
+        return self.heads(torch.softmax(logits, dim=1)) + z
+
+    def decoder_input(self, codes, y=None):
+        """The decoder's input for encoder output ``codes`` and class labels ``y``."""
+        z, logits = codes
+        if self.heads is not None:
+            return self.representation(codes)
+        if logits is not None:
+            return torch.cat([torch.softmax(logits, dim=1), z], dim=1)
+        if self.labels == "decoder":
+            return torch.cat([F.one_hot(y, self.n_classes).to(z.dtype), z], dim=1)
+        return z
+
+    def adversarial_pairs(self, codes, prior, y=None):
+        """``(discriminator name, codes, prior draws)`` for the regularization phase.
+
+        With labels in the prior, both sides carry the one-hot label, plus one extra class
+        that marks unlabelled rows (whose prior draws come from the whole prior).
+        """
+        z, logits = codes
+        if self.labels == "prior":
+            label = F.one_hot(torch.where(y < 0, self.n_classes, y), self.n_classes + 1)
+            label = label.to(z.dtype)
+            pairs = [("z", torch.cat([z, label], 1), torch.cat([prior["z"], label], 1))]
+        else:
+            pairs = [("z", z, prior["z"])]
+        if logits is not None:
+            pairs.append(("y", torch.softmax(logits, dim=1), prior["y"]))
+        return pairs
+
+    def extra_loss(self):
+        """The cluster heads' separation cost: Σ max(0, η − ‖w_i − w_j‖) over pairs."""
+        if self.heads is None or self.head_distance <= 0:
+            return self.encoder.net[0].weight.new_zeros(())
+        heads = self.heads.weight.t()  # (n_heads, n_components)
+        dist = torch.pdist(heads)
+        return F.relu(self.head_distance - dist).sum()
 
 
 def _init_linear_(module, generator):
@@ -102,8 +189,9 @@ def _init_linear_(module, generator):
     for layer in module.modules():
         if isinstance(layer, nn.Linear):
             nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
-            bound = 1 / math.sqrt(layer.weight.shape[1]) if layer.weight.shape[1] else 0
-            nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+            if layer.bias is not None:
+                bound = 1 / math.sqrt(layer.weight.shape[1]) if layer.weight.shape[1] else 0
+                nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
     return module
 
 
@@ -114,19 +202,48 @@ def build_module(
     discriminator_hidden_layer_sizes,
     encoder,
     generators,
+    *,
+    n_categories=0,
+    labels=None,
+    n_classes=0,
+    cluster_heads=False,
+    head_distance=0.0,
 ):
-    """Build the encoder, decoder and discriminator on CPU with seeded weights.
+    """Build the networks of one model on CPU with seeded weights.
 
     ``generators`` holds two CPU ``torch.Generator``: one for the autoencoder's weights,
-    one for the discriminator's, so that changing the discriminator leaves the
+    one for the discriminators', so that changing a discriminator leaves the
     autoencoder's initial weights unchanged.
     """
+    if labels == "decoder":
+        n_decoder_in = n_components + n_classes
+    elif n_categories and not cluster_heads:
+        n_decoder_in = n_components + n_categories
+    else:
+        n_decoder_in = n_components
+    n_disc_z = n_components + (n_classes + 1 if labels == "prior" else 0)
     with torch.device("meta"):
-        enc = Encoder(n_features, hidden_layer_sizes, n_components, kind=encoder)
-        dec = Decoder(n_components, hidden_layer_sizes, n_features)
-        disc = Discriminator(n_components, discriminator_hidden_layer_sizes)
+        enc = Encoder(n_features, hidden_layer_sizes, n_components, encoder, n_categories)
+        dec = _mlp(n_decoder_in, tuple(reversed(hidden_layer_sizes)), n_features)
+        discs = {"z": Discriminator(n_disc_z, discriminator_hidden_layer_sizes)}
+        if n_categories:
+            discs["y"] = Discriminator(n_categories, discriminator_hidden_layer_sizes)
     gen_ae, gen_disc = generators
     enc = _init_linear_(enc.to_empty(device="cpu"), gen_ae)
     dec = _init_linear_(dec.to_empty(device="cpu"), gen_ae)
-    disc = _init_linear_(disc.to_empty(device="cpu"), gen_disc)
-    return AAEModule(enc, dec, disc)
+    discs = {k: _init_linear_(d.to_empty(device="cpu"), gen_disc) for k, d in discs.items()}
+    module = AAEModule(
+        enc,
+        dec,
+        discs,
+        labels=labels,
+        n_classes=n_classes,
+        cluster_heads=n_categories if cluster_heads else None,
+        head_distance=head_distance,
+    )
+    if cluster_heads:
+        # Heads start spread out (unit-variance draws), so that each category has its own
+        # place in the representation from the first epoch.
+        with torch.no_grad():
+            module.heads.weight.copy_(torch.randn(module.heads.weight.shape, generator=gen_ae))
+    return module

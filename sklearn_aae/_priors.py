@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import check_random_state
 
-__all__ = ["MixturePrior", "NormalPrior", "SwissRollPrior", "UniformPrior"]
+__all__ = ["CategoricalPrior", "MixturePrior", "NormalPrior", "SwissRollPrior", "UniformPrior"]
 
 
 def _check_size(size):
@@ -218,6 +218,36 @@ class SwissRollPrior(_ModalPrior):
         return pts + self.noise * rng.standard_normal(pts.shape)
 
 
+class CategoricalPrior(_BasePrior):
+    """Uniform categorical prior on one-hot vectors: the prior of a categorical code.
+
+    Parameters
+    ----------
+    n_modes : int, default=10
+        Number of categories.
+
+    Examples
+    --------
+    >>> from sklearn_aae import CategoricalPrior
+    >>> CategoricalPrior(3).rvs(size=(2, 3), random_state=0, modes=[2, 0])
+    array([[0., 0., 1.],
+           [1., 0., 0.]])
+    """
+
+    def __init__(self, n_modes=10):
+        self.n_modes = int(n_modes)
+
+    def rvs(self, size, random_state=None, modes=None):
+        """Draw ``size = (n_samples, n_modes)`` one-hot rows (of ``modes`` if given)."""
+        n_samples, n_dims = _check_size(size)
+        if n_dims != self.n_modes:
+            raise ValueError(f"CategoricalPrior({self.n_modes}) draws {self.n_modes} columns.")
+        rng = check_random_state(random_state)
+        if modes is None:
+            modes = rng.randint(self.n_modes, size=n_samples)
+        return np.eye(self.n_modes)[np.asarray(modes, dtype=int)]
+
+
 _PRIORS = {
     "normal": NormalPrior,
     "uniform": UniformPrior,
@@ -270,6 +300,11 @@ class _PriorSampler:
     @property
     def n_modes(self):
         return getattr(self.prior, "n_modes", None)
+
+    def modes_for_labels(self, y, random_state):
+        """The mode of every row: its label, or a random mode where y is -1."""
+        modes = random_state.randint(self.n_modes, size=y.shape[0])
+        return np.where(y >= 0, y, modes)
 
     def __call__(self, n_samples, random_state, modes=None):
         kwargs = {} if modes is None else {"modes": modes}

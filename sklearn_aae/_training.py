@@ -1,4 +1,4 @@
-"""The two-phase training loop, run by skorch.
+"""The training loop of every adversarial autoencoder in the package, run by skorch.
 
 ``AAENet`` is a private :class:`skorch.NeuralNet` that the public estimators hold by
 composition. skorch brings callbacks, history, device placement and pickling; this module
@@ -11,18 +11,25 @@ replaces the parts of skorch that cost speed or hide problems:
 - a non-finite loss stops training with :class:`DivergenceError` instead of training on;
 - ``KeyboardInterrupt`` is not swallowed here (the estimator decides what to do with it).
 
-One mini-batch (paper §2):
+One mini-batch runs the paper's phases (§2, §5):
 
-1. reconstruction phase: encoder and decoder step on the reconstruction loss;
-2. regularization phase: the discriminator learns to tell prior draws from codes, then
-   the encoder steps to fool it, its loss weighted by ``adversarial_weight`` (λ).
+1. reconstruction: encoder and decoder step on the reconstruction loss;
+2. regularization: every discriminator learns to tell its prior's draws from the codes,
+   then the encoder steps to fool them all, its loss weighted by ``adversarial_weight`` λ;
+3. semi-supervised classification (models with a categorical code and labels only): the
+   encoder's q(y|x) steps on the cross-entropy of a labelled mini-batch.
 
-The encoder and decoder share a single Adam optimizer across both phases. λ therefore
+The variants of the paper differ only in what the decoder and the discriminators see;
+``AAEModule`` (``_networks.py``) decides that, this loop is the same for all.
+
+The encoder and decoder share a single Adam optimizer across the phases. λ therefore
 scales the adversarial gradient *relative to* the reconstruction gradient inside one set
 of Adam moments; a separate Adam for the adversarial step would normalise λ away.
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
@@ -36,14 +43,17 @@ LOSS_NAMES = (
     "discriminator_loss",
     "generator_loss",
     "discriminator_accuracy",
+    "classification_loss",
 )
 
 
-def reconstruction_error(x_hat, x, kind, reduction="mean"):
-    """Per-element reconstruction loss: squared error or Bernoulli cross-entropy."""
+def reconstruction_error(x_hat, x, kind):
+    """Per-row reconstruction loss (mean over features): squared error or Bernoulli CE."""
     if kind == "binary_crossentropy":
-        return F.binary_cross_entropy_with_logits(x_hat, x, reduction=reduction)
-    return F.mse_loss(x_hat, x, reduction=reduction)
+        loss = F.binary_cross_entropy_with_logits(x_hat, x, reduction="none")
+    else:
+        loss = F.mse_loss(x_hat, x, reduction="none")
+    return loss.mean(dim=1)
 
 
 def r1_penalty(d_real, z_real):
@@ -57,46 +67,86 @@ def r1_penalty(d_real, z_real):
     return 0.5 * grad.pow(2).sum(dim=1).mean()
 
 
-class EpochBatches:
-    """Re-iterable mini-batches of a device tensor, with one block of prior draws per epoch.
+class TrainingData(torch.utils.data.Dataset):
+    """The tensors of one fit, already on the device, batched by ``EpochBatches``.
 
-    Each ``iter()`` is one epoch: a fresh permutation from the net's generator, then
-    ``(x_batch, z_prior_batch)`` pairs made by indexing, so the data never leave the
-    device and nothing is copied per batch but the batch itself.
+    ``tensors`` holds ``x`` and optionally ``y`` (class indices, -1 for unlabelled) and
+    ``labelled`` (indices of the labelled rows).
     """
 
-    def __init__(self, X, batch_size, net, shuffle=True):
-        self.X = X
+    def __init__(self, tensors):
+        self.tensors = tensors
+
+    def __len__(self):
+        return self.tensors["x"].shape[0]
+
+    def __getitem__(self, i):
+        raise TypeError("TrainingData is batched by slicing (EpochBatches), not per item.")
+
+
+class EpochBatches:
+    """Re-iterable mini-batches of device tensors, with one block of prior draws per epoch.
+
+    Each ``iter()`` is one epoch: a fresh permutation from the net's generator, prior
+    draws for every row (``net.draw_priors``, which may depend on the rows' labels), then
+    batches made by indexing, so the data never leave the device. A batch is a dict with
+    ``x``, ``y`` (labels, -1 for unlabelled, or None), ``prior`` (a dict of draws per discriminator) and, for models with a classification
+    phase, ``x_labelled`` and ``y_labelled``: the next slice of a cycled permutation of
+    the labelled rows.
+    """
+
+    def __init__(self, data, batch_size, net, shuffle=True):
+        self.data = data
         self.batch_size = batch_size
         self.net = net
         self.shuffle = shuffle
 
     def __len__(self):
-        return -(-self.X.shape[0] // self.batch_size)
+        return -(-self.data["x"].shape[0] // self.batch_size)
+
+    def _order(self, n, device):
+        if self.shuffle:
+            return torch.randperm(n, generator=self.net.data_generator_).to(device)
+        return torch.arange(n, device=device)
 
     def __iter__(self):
-        n = self.X.shape[0]
-        device = self.X.device
-        net = self.net
-        if self.shuffle:
-            order = torch.randperm(n, generator=net.data_generator_).to(device)
-        else:
-            order = torch.arange(n, device=device)
-        prior = torch.from_numpy(net.prior_sampler_(n, net.prior_rng_)).to(device)
-        for start in range(0, n, self.batch_size):
-            idx = order[start : start + self.batch_size]
-            yield self.X[idx], prior[start : start + self.batch_size]
+        x, y = self.data["x"], self.data.get("y")
+        n, device, bs = x.shape[0], x.device, self.batch_size
+        order = self._order(n, device)
+        y_ordered = None if y is None else y[order]
+        priors = self.net.draw_priors(n, y_ordered, device)
+        labelled = self.data.get("labelled")
+        if labelled is not None:
+            n_lab = labelled.shape[0]
+            lab_bs = min(bs, n_lab)
+            # Enough labelled rows for every batch of the epoch, cycling through them.
+            reps = math.ceil(len(self) * lab_bs / n_lab)
+            lab_order = torch.cat([labelled[self._order(n_lab, device)] for _ in range(reps)])
+        for i, start in enumerate(range(0, n, bs)):
+            idx = order[start : start + bs]
+            batch = {
+                "x": x[idx],
+                "y": None if y is None else y_ordered[start : start + bs],
+                "prior": {k: v[start : start + bs] for k, v in priors.items()},
+            }
+            if labelled is not None:
+                lab_idx = lab_order[i * lab_bs : (i + 1) * lab_bs]
+                batch["x_labelled"] = x[lab_idx]
+                batch["y_labelled"] = y[lab_idx]
+            yield batch
 
 
 class AAENet(NeuralNet):
-    """skorch net for the adversarial autoencoder (private).
+    """skorch net for the adversarial autoencoders (private).
 
     Parameters beyond skorch's: ``adversarial_weight`` (λ), ``discriminator_lr``,
-    ``discriminator_noise`` (std of Gaussian noise on the discriminator's inputs),
-    ``reconstruction_loss`` and ``betas`` (Adam's, shared by both optimizers). Before
-    training, the owner sets ``prior_sampler_``, ``prior_rng_`` (a NumPy RandomState),
+    ``discriminator_noise`` (std of Gaussian noise on the discriminators' inputs),
+    ``gradient_penalty`` (R1 weight), ``reconstruction_loss``, ``betas`` (Adam's, shared
+    by both optimizers). Before training, the owner sets ``prior_samplers_`` (a dict: the
+    prior of every discriminator), ``prior_rng_`` (a NumPy RandomState),
     ``data_generator_`` (CPU torch.Generator: shuffling) and ``noise_generator_`` /
-    ``discriminator_generator_`` (device generators: posterior noise, discriminator noise).
+    ``discriminator_generator_`` (device generators: posterior noise, discriminator
+    noise).
     """
 
     def __init__(
@@ -134,76 +184,106 @@ class AAENet(NeuralNet):
         kwargs = {"betas": self.betas}
         if self.optimizer is torch.optim.Adam:
             kwargs["fused"] = True
-        autoencoder = [*module.encoder.parameters(), *module.decoder.parameters()]
-        self.optimizer_ = self.optimizer(autoencoder, lr=self.lr, **kwargs)
+        self.optimizer_ = self.optimizer(module.autoencoder_parameters(), lr=self.lr, **kwargs)
         self.optimizer_discriminator_ = self.optimizer(
-            module.discriminator.parameters(), lr=self.discriminator_lr, **kwargs
+            module.discriminators.parameters(), lr=self.discriminator_lr, **kwargs
         )
         return self
 
     def get_iterator(self, dataset, training=False):
-        return EpochBatches(dataset.X, self.batch_size, net=self, shuffle=training)
+        return EpochBatches(dataset.tensors, self.batch_size, net=self, shuffle=training)
 
     def on_batch_begin(self, net, batch=None, training=False, **kwargs):
         # skorch appends a dict per batch to the history; we keep per-epoch records only,
         # so memory stays flat over long runs.
         pass
 
+    # -- prior draws --------------------------------------------------------------------
+    def draw_priors(self, n, y, device):
+        """Draws for every discriminator, one row per training row, as device tensors.
+
+        ``y`` (labels in the epoch's order, -1 for unlabelled) matters when the labels go
+        to the discriminator: a labelled row is matched to a draw from its own mode.
+        """
+        out = {}
+        for name, sampler in self.prior_samplers_.items():
+            modes = None
+            if name == "z" and self.module_.labels == "prior":
+                modes = sampler.modes_for_labels(y.cpu().numpy(), self.prior_rng_)
+            out[name] = torch.from_numpy(sampler(n, self.prior_rng_, modes=modes)).to(device)
+        return out
+
     # -- one mini-batch -----------------------------------------------------------------
-    def _disc_input(self, z):
+    def _noisy(self, z):
         if self.discriminator_noise > 0:
             noise = torch.randn(
-                z.shape,
-                device=z.device,
-                dtype=z.dtype,
-                generator=self.discriminator_generator_,
+                z.shape, device=z.device, dtype=z.dtype, generator=self.discriminator_generator_
             )
             return z + self.discriminator_noise * noise
         return z
 
     def train_step(self, batch, **fit_params):
-        x, z_prior = batch
         module = self.module_
-        enc, dec, disc = module.encoder, module.decoder, module.discriminator
+        x, y = batch["x"], batch["y"]
         lam = self.adversarial_weight
+        gamma = self.gradient_penalty
+        zero = x.new_zeros(())
 
         # 1. reconstruction phase
         self.optimizer_.zero_grad(set_to_none=True)
-        x_hat = dec(enc(x, self.noise_generator_))
-        recon = reconstruction_error(x_hat, x, self.reconstruction_loss)
-        recon.backward()
+        codes = module.encoder(x, self.noise_generator_)
+        x_hat = module.decoder(module.decoder_input(codes, y))
+        recon = reconstruction_error(x_hat, x, self.reconstruction_loss).mean()
+        (recon + module.extra_loss()).backward()
         self.optimizer_.step()
 
-        # 2. regularization phase. One encoder pass serves both steps: the discriminator
-        # sees its detached codes, the encoder step back-propagates through it (the
+        # 2. regularization phase. One encoder pass serves both steps: the discriminators
+        # see its detached codes, the encoder step back-propagates through it (the
         # encoder is unchanged in between, so this is exactly the naive three-pass loop).
         with torch.set_grad_enabled(lam > 0):
-            z = enc(x, self.noise_generator_)
+            codes = module.encoder(x, self.noise_generator_)
+        pairs = module.adversarial_pairs(codes, batch["prior"], y)
         self.optimizer_discriminator_.zero_grad(set_to_none=True)
-        gamma = self.gradient_penalty
-        z_real = self._disc_input(z_prior).requires_grad_(gamma > 0)
-        d_real = disc(z_real)
-        d_fake = disc(self._disc_input(z.detach()))
-        d_loss = F.binary_cross_entropy_with_logits(
-            d_real, torch.ones_like(d_real)
-        ) + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
-        if gamma > 0:
-            d_loss = d_loss + gamma * r1_penalty(d_real, z_real)
+        d_loss, d_acc = zero, zero
+        for name, fake, real in pairs:
+            disc = module.discriminators[name]
+            real = self._noisy(real).requires_grad_(gamma > 0)
+            d_real = disc(real)
+            d_fake = disc(self._noisy(fake.detach()))
+            loss = F.binary_cross_entropy_with_logits(
+                d_real, torch.ones_like(d_real)
+            ) + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+            if gamma > 0:
+                loss = loss + gamma * r1_penalty(d_real, real)
+            d_loss = d_loss + loss
+            d_acc = d_acc + 0.5 * ((d_real > 0).float().mean() + (d_fake < 0).float().mean())
         d_loss.backward()
         self.optimizer_discriminator_.step()
-        d_acc = 0.5 * ((d_real > 0).float().mean() + (d_fake < 0).float().mean())
 
+        module.discriminators.requires_grad_(False)
+        g_loss = zero
+        for name, fake, _ in pairs:
+            logits = module.discriminators[name](self._noisy(fake))
+            g_loss = g_loss + F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+        module.discriminators.requires_grad_(True)
         if lam > 0:
             self.optimizer_.zero_grad(set_to_none=True)
-            disc.requires_grad_(False)
-            logits = disc(self._disc_input(z))
-            g_loss = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
             (lam * g_loss).backward()
-            disc.requires_grad_(True)
             self.optimizer_.step()
-        else:
-            g_loss = F.binary_cross_entropy_with_logits(d_fake.detach(), torch.ones_like(d_fake))
-        losses = torch.stack([recon.detach(), d_loss.detach(), g_loss.detach(), d_acc])
+
+        # 3. semi-supervised classification phase, on a labelled mini-batch
+        ce = zero
+        if "x_labelled" in batch:
+            self.optimizer_.zero_grad(set_to_none=True)
+            _, logits = module.encoder(batch["x_labelled"], self.noise_generator_)
+            ce = F.cross_entropy(logits, batch["y_labelled"])
+            ce.backward()
+            self.optimizer_.step()
+
+        n_pairs = max(len(pairs), 1)
+        losses = torch.stack(
+            [recon.detach(), d_loss.detach(), g_loss.detach(), d_acc / n_pairs, ce.detach()]
+        )
         return {"loss": recon.detach(), "losses": losses}
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
@@ -215,7 +295,7 @@ class AAENet(NeuralNet):
         for batch in iterator:
             self.notify("on_batch_begin", batch=batch, training=training)
             step = step_fn(batch, **fit_params)
-            n = batch[0].shape[0]
+            n = batch["x"].shape[0]
             weighted = step["losses"] * n
             total = weighted if total is None else total + weighted
             n_seen += n
@@ -225,7 +305,7 @@ class AAENet(NeuralNet):
         record["train_loss"] = (
             record["reconstruction_loss"] + self.adversarial_weight * record["generator_loss"]
         )
-        bad = [k for k, v in record.items() if v != v or v in (float("inf"), float("-inf"))]
+        bad = [k for k, v in record.items() if not math.isfinite(v)]
         if bad:
             raise DivergenceError(self._divergence_message(bad, record))
         for key, value in record.items():

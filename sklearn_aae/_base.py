@@ -1,0 +1,498 @@
+"""What every adversarial-autoencoder estimator shares: parameters, fitting, inference.
+
+``BaseAAE`` is a plain :class:`~sklearn.base.BaseEstimator`. It validates the data,
+builds the networks (``_networks.py``) and a private skorch net (``_training.py``) that
+runs the training loop, and answers ``transform``-like questions in chunks on the
+device. The public estimators add what their task needs: how ``y`` is used, whether the
+code has a categorical part, and the methods users call.
+"""
+
+from __future__ import annotations
+
+import copy
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import (
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
+
+from ._networks import ENCODERS, build_module
+from ._priors import _PRIORS, CategoricalPrior, _PriorSampler
+from ._runtime import apply_in_chunks, as_float32, resolve_device, to_tensor, torch_runtime
+from ._training import LOSS_NAMES, AAENet, TrainingData, reconstruction_error
+
+RECONSTRUCTION_LOSSES = ("squared_error", "binary_crossentropy")
+
+
+def _check_layer_sizes(sizes, name):
+    try:
+        sizes = tuple(int(s) for s in np.atleast_1d(sizes))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a sequence of positive integers, got {sizes!r}.") from exc
+    if any(s < 1 for s in sizes):
+        raise ValueError(f"{name} must be a sequence of positive integers, got {sizes!r}.")
+    return sizes
+
+
+def unlabelled_mask(y):
+    """Rows marked unlabelled: the value -1 (scikit-learn's semi-supervised convention)."""
+    if y.dtype.kind in "iuf":
+        return y == -1
+    if y.dtype.kind == "O":
+        return np.array([v is not None and not isinstance(v, str) and v == -1 for v in y])
+    return np.zeros(y.shape[0], dtype=bool)
+
+
+class BaseAAE(BaseEstimator):
+    """Shared machinery of the adversarial autoencoders (not an estimator on its own).
+
+    Subclasses set the class attributes below and implement ``_encode_targets``.
+    """
+
+    #: Number of categories of the categorical code (0: no categorical code).
+    def _n_categories(self):
+        return 0
+
+    #: What class labels do in the networks: None, "prior" or "decoder".
+    def _label_use(self):
+        return None
+
+    #: Whether the representation is W·y + z with learned cluster heads.
+    _cluster_heads = False
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like"],
+        "discriminator_hidden_layer_sizes": ["array-like", None],
+        "prior": [StrOptions(set(_PRIORS)), HasMethods(["rvs"])],
+        "encoder": [StrOptions(set(ENCODERS))],
+        "adversarial_weight": [Interval(Real, 0, None, closed="left")],
+        "reconstruction_loss": [StrOptions(set(RECONSTRUCTION_LOSSES))],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "discriminator_learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "discriminator_noise": [Interval(Real, 0, None, closed="left")],
+        "gradient_penalty": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "device": [str, torch.device],
+        "n_jobs": [Integral, None],
+        "callbacks": [list, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        hidden_layer_sizes=(256, 256),
+        discriminator_hidden_layer_sizes=None,
+        prior="normal",
+        encoder="deterministic",
+        adversarial_weight=1.0,
+        reconstruction_loss="squared_error",
+        learning_rate=1e-3,
+        discriminator_learning_rate=5e-4,
+        discriminator_noise=0.0,
+        gradient_penalty=10.0,
+        batch_size=128,
+        max_iter=100,
+        warm_start=False,
+        device="auto",
+        n_jobs=None,
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.discriminator_hidden_layer_sizes = discriminator_hidden_layer_sizes
+        self.prior = prior
+        self.encoder = encoder
+        self.adversarial_weight = adversarial_weight
+        self.reconstruction_loss = reconstruction_loss
+        self.learning_rate = learning_rate
+        self.discriminator_learning_rate = discriminator_learning_rate
+        self.discriminator_noise = discriminator_noise
+        self.gradient_penalty = gradient_penalty
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.warm_start = warm_start
+        self.device = device
+        self.n_jobs = n_jobs
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- data ------------------------------------------------------------------------------
+    def _validate_X(self, X, reset):
+        X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
+        X32 = as_float32(X)
+        if (
+            self.reconstruction_loss == "binary_crossentropy"
+            and X32.size
+            and (X32.min() < 0 or X32.max() > 1)
+        ):
+            raise ValueError(
+                "reconstruction_loss='binary_crossentropy' needs X in [0, 1], got values "
+                f"in [{X32.min():.3g}, {X32.max():.3g}]. Scale X with "
+                "sklearn.preprocessing.MinMaxScaler or use reconstruction_loss="
+                "'squared_error'."
+            )
+        return X32
+
+    def _encode_targets(self, y, n_samples, reset):
+        """Class indices for the networks (int64, -1 for unlabelled) or None.
+
+        Subclasses that use ``y`` set ``classes_`` here when ``reset``.
+        """
+        return None
+
+    def _encode_classes(self, y, n_samples, reset, *, allow_unlabelled):
+        """Shared label encoding: ``classes_`` from the labelled rows, -1 kept."""
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} needs y for this configuration; pass class labels "
+                "(-1 marks unlabelled samples)."
+            )
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        if y.ndim != 1:
+            raise ValueError(f"y must be 1-D, got shape {y.shape}.")
+        if y.shape[0] != n_samples:
+            raise ValueError(f"X has {n_samples} samples but y has {y.shape[0]}.")
+        unlabelled = unlabelled_mask(y)
+        if unlabelled.any() and not allow_unlabelled:
+            raise ValueError(
+                f"{type(self).__name__} with this configuration needs a label for every "
+                f"sample, but {int(unlabelled.sum())} are -1 (unlabelled)."
+            )
+        if unlabelled.all():
+            raise ValueError(
+                "y has no labelled sample (all are -1); label at least one sample per class."
+            )
+        if reset:
+            self.classes_ = np.unique(y[~unlabelled])
+        codes = np.full(y.shape[0], -1, dtype=np.int64)
+        idx = np.searchsorted(self.classes_, y[~unlabelled])
+        idx = np.clip(idx, 0, len(self.classes_) - 1)
+        if not np.array_equal(self.classes_[idx], y[~unlabelled]):
+            unknown = np.setdiff1d(y[~unlabelled], self.classes_)
+            raise ValueError(f"y contains classes not seen in the first fit: {unknown[:5]}.")
+        codes[~unlabelled] = idx
+        return codes
+
+    def _n_classes(self):
+        return len(self.classes_) if hasattr(self, "classes_") else 0
+
+    # -- building --------------------------------------------------------------------------
+    def _prior_samplers(self):
+        samplers = {"z": _PriorSampler(self.prior, self.n_components)}
+        if self._n_categories():
+            k = self._n_categories()
+            samplers["y"] = _PriorSampler(CategoricalPrior(k), k)
+        return samplers
+
+    def _check_label_prior(self, sampler):
+        if self._label_use() != "prior":
+            return
+        n_modes = sampler.n_modes
+        if n_modes is None or not hasattr(sampler.prior, "rvs"):
+            raise ValueError(
+                "labels='prior' matches every class to its own part of the prior, so the "
+                "prior needs labelled parts: use prior='mixture', prior='swiss_roll', or a "
+                f"MixturePrior/SwissRollPrior with n_modes >= the number of classes; got "
+                f"{self.prior!r}."
+            )
+        if self._n_classes() > n_modes:
+            raise ValueError(
+                f"y has {self._n_classes()} classes but the prior has only {n_modes} modes; "
+                f"use e.g. MixturePrior(n_modes={self._n_classes()})."
+            )
+
+    def _build_net(self, n_features, device):
+        hidden = _check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")
+        disc_hidden = (
+            hidden
+            if self.discriminator_hidden_layer_sizes is None
+            else _check_layer_sizes(
+                self.discriminator_hidden_layer_sizes, "discriminator_hidden_layer_sizes"
+            )
+        )
+        samplers = self._prior_samplers()
+        self._check_label_prior(samplers["z"])
+        rng = check_random_state(self.random_state)
+        seeds = [int(s) for s in rng.randint(np.iinfo(np.int32).max, size=6)]
+        init_generators = (
+            torch.Generator().manual_seed(seeds[0]),
+            torch.Generator().manual_seed(seeds[1]),
+        )
+        module = build_module(
+            n_features,
+            self.n_components,
+            hidden,
+            disc_hidden,
+            self.encoder,
+            init_generators,
+            n_categories=self._n_categories(),
+            labels=self._label_use(),
+            n_classes=self._n_classes(),
+            cluster_heads=self._cluster_heads,
+            head_distance=float(getattr(self, "head_distance", 0.0)),
+        )
+        net = AAENet(
+            module,
+            callbacks=copy.deepcopy(self.callbacks),
+            verbose=self.verbose,
+            device=device,
+        )
+        net.prior_samplers_ = samplers
+        net.prior_rng_ = np.random.RandomState(seeds[2])
+        net.data_generator_ = torch.Generator().manual_seed(seeds[3])
+        net.noise_generator_ = torch.Generator(device).manual_seed(seeds[4])
+        net.discriminator_generator_ = torch.Generator(device).manual_seed(seeds[5])
+        self._configure_net(net)
+        net.initialize()
+        return net
+
+    def _configure_net(self, net):
+        """Copy the training hyper-parameters onto the net (also for warm starts)."""
+        net.set_params(lr=self.learning_rate, batch_size=self.batch_size, verbose=self.verbose)
+        net.adversarial_weight = float(self.adversarial_weight)
+        net.discriminator_lr = float(self.discriminator_learning_rate)
+        net.discriminator_noise = float(self.discriminator_noise)
+        net.gradient_penalty = float(self.gradient_penalty)
+        net.reconstruction_loss = self.reconstruction_loss
+        if getattr(net, "initialized_", False):
+            for group in net.optimizer_discriminator_.param_groups:
+                group["lr"] = net.discriminator_lr
+
+    # -- fitting ---------------------------------------------------------------------------
+    def _fit(self, X, y=None, *, epochs, reset):
+        X32 = self._validate_X(X, reset=reset)
+        y_codes = self._encode_targets(y, X32.shape[0], reset=reset)
+        with torch_runtime(self.n_jobs):
+            if reset:
+                device = resolve_device(self.device)
+                net = self._build_net(X32.shape[1], device)
+                snapshot = None
+            else:
+                net = self.net_
+                device = self.device_
+                self._configure_net(net)
+                snapshot = _snapshot(net)
+            data = self._training_data(X32, y_codes, device)
+            try:
+                net.notify("on_train_begin", X=data, y=None)
+                net.fit_loop(data, None, epochs=epochs)
+                net.notify("on_train_end", X=data, y=None)
+            except BaseException:
+                if snapshot is not None:  # keep the model as it was before this call
+                    _restore(net, snapshot)
+                raise
+        self.net_ = net
+        self.device_ = device
+        self.prior_ = net.prior_samplers_["z"].prior
+        self._record_curves()
+        return self
+
+    def _training_data(self, X32, y_codes, device):
+        tensors = {"x": to_tensor(X32, device)}
+        if y_codes is not None:
+            tensors["y"] = torch.from_numpy(y_codes).to(device)
+            if self._n_categories() and (y_codes >= 0).any():
+                tensors["labelled"] = torch.from_numpy(np.flatnonzero(y_codes >= 0)).to(device)
+        return TrainingData(tensors)
+
+    def _record_curves(self):
+        history = self.net_.history
+        self.n_iter_ = len(history)
+        self.loss_curve_ = list(history[:, "train_loss"])
+        names = LOSS_NAMES if self._n_categories() else LOSS_NAMES[:-1]
+        for name in names:
+            setattr(self, f"{name}_curve_", list(history[:, name]))
+
+    # -- the trained networks --------------------------------------------------------------
+    @property
+    def encoder_(self):
+        """The trained encoder network."""
+        check_is_fitted(self)
+        return self.net_.module_.encoder
+
+    @property
+    def decoder_(self):
+        """The trained decoder network."""
+        check_is_fitted(self)
+        return self.net_.module_.decoder
+
+    @property
+    def discriminator_(self):
+        """The trained discriminator of the continuous code."""
+        check_is_fitted(self)
+        return self.net_.module_.discriminators["z"]
+
+    # -- inference -------------------------------------------------------------------------
+    def _run(self, fn, X32, n_out):
+        module = self.net_.module_
+        was_training = module.training
+        module.eval()
+        try:
+            with torch_runtime(self.n_jobs):
+                return apply_in_chunks(fn, X32, self.device_, n_out)
+        finally:
+            module.train(was_training)
+
+    def _output(self, x_hat):
+        if self.reconstruction_loss == "binary_crossentropy":
+            return torch.sigmoid(x_hat)
+        return x_hat
+
+    def _representation(self, X32):
+        module = self.net_.module_
+        return self._run(
+            lambda x: module.representation(module.encoder.mean(x)), X32, self.n_components
+        )
+
+    def _class_logits(self, X32):
+        encoder = self.net_.module_.encoder
+        return self._run(lambda x: encoder.mean(x)[1], X32, self._n_categories())
+
+    def _class_index(self, y, n_rows):
+        """Indices of ``y`` (one label, or one per row) in ``classes_``, or category indices."""
+        y = np.asarray(y)
+        if y.ndim == 0:
+            y = np.full(n_rows, y.item(), dtype=y.dtype)
+        if hasattr(self, "classes_"):
+            idx = np.clip(np.searchsorted(self.classes_, y), 0, len(self.classes_) - 1)
+            if y.shape != (n_rows,) or not np.array_equal(self.classes_[idx], y):
+                raise ValueError(
+                    f"y must be one label or {n_rows} labels from classes_ = {self.classes_}."
+                )
+            return idx
+        k = self._n_categories()
+        if y.shape != (n_rows,) or y.dtype.kind not in "iu" or y.min() < 0 or y.max() >= k:
+            raise ValueError(f"y must be one or {n_rows} category indices in [0, {k}).")
+        return y.astype(np.int64)
+
+    def _n_conditions(self):
+        return self._n_categories() or self._n_classes()
+
+    def _decoder_is_conditioned(self):
+        return self._label_use() == "decoder" or (
+            self._n_categories() > 0 and not self._cluster_heads
+        )
+
+    def _decode(self, Z32, idx=None):
+        """Decode codes, with the one-hot class ``idx`` where the decoder takes one."""
+        decoder = self.net_.module_.decoder
+        if self._decoder_is_conditioned():
+            if idx is None:
+                raise ValueError(
+                    f"{type(self).__name__} decodes a code together with a class: pass y, "
+                    "one label for all rows or one per row."
+                )
+            onehot = np.eye(self._n_conditions(), dtype=np.float32)[idx]
+            Z32 = np.ascontiguousarray(np.hstack([onehot, Z32]), dtype=np.float32)
+        return self._run(lambda z: self._output(decoder(z)), Z32, self.n_features_in_)
+
+    def _check_codes(self, Z):
+        Z = check_array(Z, dtype=[np.float64, np.float32], input_name="X")
+        if Z.shape[1] != self.n_components:
+            raise ValueError(
+                f"X has {Z.shape[1]} features, but inverse_transform expects codes with "
+                f"n_components={self.n_components} features."
+            )
+        return as_float32(Z)
+
+    def _inverse(self, Z, y):
+        check_is_fitted(self)
+        Z32 = self._check_codes(Z)
+        idx = None if y is None else self._class_index(y, Z32.shape[0])
+        return self._decode(Z32, idx)
+
+    def _sample(self, n_samples, y, random_state):
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        rng = check_random_state(random_state)
+        sampler = self.net_.prior_samplers_["z"]
+        idx = None if y is None else self._class_index(y, n_samples)
+        if self._label_use() == "prior":
+            # A class is a part of the prior: draw from it (from the whole prior if None).
+            return self._decode(sampler(n_samples, rng, modes=idx))
+        z = sampler(n_samples, rng)
+        if not (self._decoder_is_conditioned() or self._cluster_heads):
+            if y is not None:
+                raise ValueError(f"{type(self).__name__} was not fitted with labels; omit y.")
+            return self._decode(z)
+        if idx is None:  # a class or category per row, drawn uniformly
+            idx = rng.randint(self._n_conditions(), size=n_samples)
+        if self._cluster_heads:
+            heads = self.net_.module_.heads.weight.detach().cpu().numpy().T
+            return self._decode(np.ascontiguousarray(heads[idx] + z, dtype=np.float32))
+        return self._decode(z, idx)
+
+    def _reconstruction_score(self, X):
+        check_is_fitted(self)
+        X32 = self._validate_X(X, reset=False)
+        if self._label_use() == "decoder":
+            raise ValueError(
+                "With labels='decoder' the reconstruction needs the labels; score(X) is not "
+                "defined. Use inverse_transform(transform(X), y) and a metric of your own."
+            )
+        module = self.net_.module_
+
+        def per_row(x):
+            x_hat = module.decoder(module.decoder_input(module.encoder.mean(x)))
+            return reconstruction_error(x_hat, x, self.reconstruction_loss)[:, None]
+
+        return -float(self._run(per_row, X32, 1).astype(np.float64).mean())
+
+    def _sample_prior(self, n_samples, random_state=None):
+        """Draws from the fitted prior, as float32 codes (used by the prior-fit scorer)."""
+        check_is_fitted(self)
+        return self.net_.prior_samplers_["z"](n_samples, check_random_state(random_state))
+
+    def _codes_for_prior_fit(self, X):
+        """The continuous codes of X, the ones matched to the prior."""
+        check_is_fitted(self)
+        X32 = self._validate_X(X, reset=False)
+        encoder = self.net_.module_.encoder
+        return self._run(lambda x: encoder.mean(x)[0], X32, self.n_components)
+
+
+def _snapshot(net):
+    """Copy the weights, optimizer states and RNG states of a net."""
+    return {
+        "module": copy.deepcopy(net.module_.state_dict()),
+        "optimizer": copy.deepcopy(net.optimizer_.state_dict()),
+        "optimizer_discriminator": copy.deepcopy(net.optimizer_discriminator_.state_dict()),
+        "history": copy.deepcopy(net.history),
+        "rngs": copy.deepcopy(
+            (
+                net.prior_rng_,
+                net.data_generator_.get_state(),
+                net.noise_generator_.get_state(),
+                net.discriminator_generator_.get_state(),
+            )
+        ),
+    }
+
+
+def _restore(net, snapshot):
+    net.module_.load_state_dict(snapshot["module"])
+    net.optimizer_.load_state_dict(snapshot["optimizer"])
+    net.optimizer_discriminator_.load_state_dict(snapshot["optimizer_discriminator"])
+    net.history = snapshot["history"]
+    prior_rng, data_state, noise_state, disc_state = snapshot["rngs"]
+    net.prior_rng_ = prior_rng
+    net.data_generator_.set_state(data_state)
+    net.noise_generator_.set_state(noise_state)
+    net.discriminator_generator_.set_state(disc_state)

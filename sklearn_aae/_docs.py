@@ -1,0 +1,98 @@
+"""Docstring fragments shared by the estimators, filled in by ``fill_doc``.
+
+The parameters of the network, the prior and the training loop mean the same for every
+estimator; they are documented once here so that the docstrings cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+COMMON_PARAMETERS = """\
+hidden_layer_sizes : tuple of int, default=(256, 256)
+    Widths of the encoder's hidden layers; the decoder mirrors them.
+discriminator_hidden_layer_sizes : tuple of int, default=None
+    Widths of the discriminator's hidden layers; None uses ``hidden_layer_sizes``.
+prior : {"normal", "uniform", "mixture", "swiss_roll"} or object, default="normal"
+    Distribution the codes are pushed onto: standard normal, uniform on
+    ``[-1, 1]^d``, the paper's mixture of 10 Gaussians on a circle, a Swiss roll (the
+    last two in the first two dimensions, standard normal in the rest), or any object
+    with ``rvs(size=..., random_state=...)``, such as a frozen ``scipy.stats``
+    distribution (a univariate one is drawn independently per dimension).
+encoder : {"deterministic", "gaussian", "universal"}, default="deterministic"
+    Form of q(z|x): z = f(x); a Gaussian posterior with the reparameterisation
+    trick; or z = f(x, eta) with noise eta as extra input. ``transform`` always uses
+    the deterministic code (the posterior mean, or eta = 0).
+adversarial_weight : float, default=1.0
+    λ, the weight of the adversarial term in the encoder's objective. 0 gives a
+    plain autoencoder (the discriminator is still trained, as a monitor).
+reconstruction_loss : {"squared_error", "binary_crossentropy"}, default="squared_error"
+    Gaussian or Bernoulli decoder. ``"binary_crossentropy"`` needs X in [0, 1]
+    (e.g. after ``MinMaxScaler``) and decodes through a sigmoid.
+learning_rate : float, default=1e-3
+    Adam's step size for the encoder and decoder.
+discriminator_learning_rate : float, default=5e-4
+    Adam's step size for the discriminator.
+discriminator_noise : float, default=0.0
+    Standard deviation of Gaussian noise added to the discriminator's inputs during
+    training (instance noise), a common stabiliser.
+gradient_penalty : float, default=10.0
+    Weight γ of the R1 penalty, γ/2 · E‖∇D(z)‖² at prior draws z, added to the
+    discriminator's loss. It keeps the adversarial game from oscillating, which is
+    what lets a larger ``adversarial_weight`` bring the codes closer to the prior.
+    0 turns it off (the paper's plain GAN loss).
+batch_size : int, default=128
+    Mini-batch size; clipped to the number of samples.
+max_iter : int, default=100
+    Number of epochs (passes over the data) per call to ``fit``.
+warm_start : bool, default=False
+    If True, ``fit`` continues training the fitted networks instead of starting over.
+device : str or torch.device, default="auto"
+    Where to train: "auto" (CUDA when available, else CPU), "cpu", "cuda", ...
+    Resolved in ``fit``; the data are moved there once per fit.
+n_jobs : int, default=None
+    CPU threads torch may use during ``fit``, ``transform`` and ``sample``; -1 uses
+    all cores. None leaves torch's current setting unchanged. Set it to 1 when other
+    processes are busy on the same cores: oversubscribed torch slows down many-fold.
+callbacks : list of skorch callbacks, default=None
+    Extra skorch callbacks (e.g. ``skorch.callbacks.Checkpoint``), called by the
+    training loop. They are deep-copied, never modified.
+random_state : int, RandomState instance or None, default=None
+    Seeds weight initialisation, shuffling, posterior noise and prior draws. The
+    global torch RNG is neither read nor advanced.
+verbose : int, default=0
+    If positive, print a table of the losses after each epoch.
+"""
+
+COMMON_ATTRIBUTES = """\
+n_iter_ : int
+    Number of epochs trained, counting every ``fit`` with ``warm_start`` and every
+    ``partial_fit``.
+loss_curve_ : list of float
+    The encoder's objective per epoch: reconstruction loss + λ · generator loss.
+reconstruction_loss_curve_ : list of float
+    Mean reconstruction loss per epoch.
+discriminator_loss_curve_ : list of float
+    Mean discriminator loss per epoch (binary cross-entropy, prior draws against
+    codes); log(4) ≈ 1.386 means the discriminator is at chance.
+generator_loss_curve_ : list of float
+    Mean adversarial loss of the encoder per epoch, -log D(z), before weighting by λ.
+discriminator_accuracy_curve_ : list of float
+    Discriminator's accuracy per epoch; near 0.5 when codes match the prior.
+prior_ : object
+    The prior the codes were matched to (a built-in prior object or the user's).
+device_ : torch.device
+    Device the networks live on.
+net_ : skorch.NeuralNet
+    The skorch net that ran training; ``net_.history`` holds the per-epoch records.
+encoder_, decoder_, discriminator_ : torch.nn.Module
+    The trained networks.
+"""
+
+
+def fill_doc(cls):
+    """Replace ``{common_parameters}`` / ``{common_attributes}`` in a class docstring."""
+    cls.__doc__ = cls.__doc__.replace(
+        "    {common_parameters}\n", textwrap.indent(COMMON_PARAMETERS, "    ")
+    ).replace("    {common_attributes}\n", textwrap.indent(COMMON_ATTRIBUTES, "    "))
+    return cls
