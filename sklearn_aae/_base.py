@@ -365,7 +365,7 @@ class BaseAAE(BaseEstimator):
         return self._run(lambda x: encoder.mean(x)[1], X32, self._n_categories())
 
     def _class_index(self, y, n_rows):
-        """Indices of ``y`` (one label, or one per row) in ``classes_``, or category indices."""
+        """Map ``y`` (one label, or one per row) to indices in ``classes_`` or categories."""
         y = np.asarray(y)
         if y.ndim == 0:
             y = np.full(n_rows, y.item(), dtype=y.dtype)
@@ -461,7 +461,7 @@ class BaseAAE(BaseEstimator):
         return self.net_.prior_samplers_["z"](n_samples, check_random_state(random_state))
 
     def _codes_for_prior_fit(self, X):
-        """The continuous codes of X, the ones matched to the prior."""
+        """Encode X into the continuous codes, the ones matched to the prior."""
         check_is_fitted(self)
         X32 = self._validate_X(X, reset=False)
         encoder = self.net_.module_.encoder

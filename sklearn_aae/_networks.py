@@ -141,14 +141,14 @@ class AAEModule(nn.Module):
         return params if self.heads is None else [*params, *self.heads.parameters()]
 
     def representation(self, codes):
-        """What ``transform`` returns: the code, or W·y + z with cluster heads."""
+        """Return what ``transform`` gives: the code, or W·y + z with cluster heads."""
         z, logits = codes
         if self.heads is None:
             return z
         return self.heads(torch.softmax(logits, dim=1)) + z
 
     def decoder_input(self, codes, y=None):
-        """The decoder's input for encoder output ``codes`` and class labels ``y``."""
+        """Build the decoder's input from encoder output ``codes`` and class labels ``y``."""
         z, logits = codes
         if self.heads is not None:
             return self.representation(codes)
@@ -176,7 +176,7 @@ class AAEModule(nn.Module):
         return pairs
 
     def extra_loss(self):
-        """The cluster heads' separation cost: Σ max(0, η − ‖w_i − w_j‖) over pairs."""
+        """Return the cluster heads' separation cost, Σ max(0, η − ‖w_i − w_j‖) over pairs."""
         if self.heads is None or self.head_distance <= 0:
             return self.encoder.net[0].weight.new_zeros(())
         heads = self.heads.weight.t()  # (n_heads, n_components)

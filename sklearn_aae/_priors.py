@@ -302,7 +302,7 @@ class _PriorSampler:
         return getattr(self.prior, "n_modes", None)
 
     def modes_for_labels(self, y, random_state):
-        """The mode of every row: its label, or a random mode where y is -1."""
+        """Pick the mode of every row: its label, or a random mode where y is -1."""
         modes = random_state.randint(self.n_modes, size=y.shape[0])
         return np.where(y >= 0, y, modes)
 

@@ -90,9 +90,9 @@ class EpochBatches:
     Each ``iter()`` is one epoch: a fresh permutation from the net's generator, prior
     draws for every row (``net.draw_priors``, which may depend on the rows' labels), then
     batches made by indexing, so the data never leave the device. A batch is a dict with
-    ``x``, ``y`` (labels, -1 for unlabelled, or None), ``prior`` (a dict of draws per discriminator) and, for models with a classification
-    phase, ``x_labelled`` and ``y_labelled``: the next slice of a cycled permutation of
-    the labelled rows.
+    ``x``, ``y`` (labels, -1 for unlabelled, or None), ``prior`` (a dict of draws per
+    discriminator) and, for models with a classification phase, ``x_labelled`` and
+    ``y_labelled``: the next slice of a cycled permutation of the labelled rows.
     """
 
     def __init__(self, data, batch_size, net, shuffle=True):
