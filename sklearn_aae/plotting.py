@@ -62,7 +62,9 @@ def plot_codes(estimator, X, y=None, ax=None, n_prior=2000, random_state=0):
 
     The prior's density is drawn as a hexagonal histogram of ``n_prior`` prior draws, the
     codes of X as points (coloured by ``y`` if given). With more than two components the
-    first two are shown; with one, two histograms.
+    first two are shown; with one, two histograms. The view covers the prior draws and
+    the central 99 % of the codes; change it with ``ax.set_xlim`` / ``ax.set_ylim`` to
+    see the farthest codes.
 
     Parameters
     ----------
@@ -148,6 +150,13 @@ def plot_codes(estimator, X, y=None, ax=None, n_prior=2000, random_state=0):
     )
     for handle in legend.legend_handles:
         handle.set_alpha(1)
+    # A view of the prior and of the central 99 % of the codes: a few far-out codes would
+    # otherwise shrink everything else to a corner.
+    low = np.minimum(prior[:, :2].min(0), np.percentile(codes[:, :2], 0.5, axis=0))
+    high = np.maximum(prior[:, :2].max(0), np.percentile(codes[:, :2], 99.5, axis=0))
+    pad = 0.05 * (high - low)
+    ax.set_xlim(low[0] - pad[0], high[0] + pad[0])
+    ax.set_ylim(low[1] - pad[1], high[1] + pad[1])
     ax.set_xlabel("z[0]")
     ax.set_ylabel("z[1]")
     ax.set_title("codes over the prior")

@@ -55,6 +55,10 @@ def test_plot_codes_draws_first_two_code_dimensions_per_class(fitted):
     (hexbin,) = [c for c in ax.collections if type(c).__name__ == "PolyCollection"]
     assert hexbin.get_array().sum() == 500
     assert ax.get_xlabel() == "z[0]" and ax.get_ylabel() == "z[1]"
+    # the view holds at least 99 % of the codes
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    inside = (Z[:, 0] >= x0) & (Z[:, 0] <= x1) & (Z[:, 1] >= y0) & (Z[:, 1] <= y1)
+    assert inside.mean() >= 0.99
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["prior", "0", "1", "2"]
     assert_array_equal(X, X_before)
