@@ -85,6 +85,7 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "download_all_examples": False,
     "show_memory": False,
+    "write_computation_times": False,  # no sg_execution_times.rst in the source tree
 }
 
 
