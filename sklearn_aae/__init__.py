@@ -1,5 +1,8 @@
 """sklearn-aae: Adversarial Autoencoders as scikit-learn estimators."""
 
+from ._classifier import AAEClassifier
+from ._cluster_heads import AAEClusterHeadTransformer
+from ._clusterer import AAEClusterer
 from ._exceptions import DivergenceError
 from ._metrics import maximum_mean_discrepancy, mmd_test, prior_fit_score
 from ._priors import CategoricalPrior, MixturePrior, NormalPrior, SwissRollPrior, UniformPrior
@@ -8,6 +11,9 @@ from ._transformer import AAETransformer
 __version__ = "0.1.0"
 
 __all__ = [
+    "AAEClassifier",
+    "AAEClusterHeadTransformer",
+    "AAEClusterer",
     "AAETransformer",
     "CategoricalPrior",
     "DivergenceError",

@@ -41,31 +41,33 @@ def _check_layer_sizes(sizes, name):
     return sizes
 
 
-def unlabelled_mask(y):
-    """Rows marked unlabelled: the value -1 (scikit-learn's semi-supervised convention)."""
-    if y.dtype.kind in "iuf":
-        return y == -1
+def unlabelled_mask(y, marker=-1):
+    """Rows of ``y`` equal to ``marker`` (-1: scikit-learn's semi-supervised convention)."""
+    if marker is None:
+        return np.zeros(y.shape[0], dtype=bool)
     if y.dtype.kind == "O":
-        return np.array([v is not None and not isinstance(v, str) and v == -1 for v in y])
-    return np.zeros(y.shape[0], dtype=bool)
+        return np.array([type(v) is type(marker) and v == marker for v in y], dtype=bool)
+    if isinstance(marker, str) != (y.dtype.kind in "US"):
+        return np.zeros(y.shape[0], dtype=bool)
+    return np.asarray(y == marker, dtype=bool)
 
 
 class BaseAAE(BaseEstimator):
     """Shared machinery of the adversarial autoencoders (not an estimator on its own).
 
-    Subclasses set the class attributes below and implement ``_encode_targets``.
+    Subclasses override the three hooks below and ``_encode_targets``.
     """
 
-    #: Number of categories of the categorical code (0: no categorical code).
+    #: Whether the representation is W·y + z with learned cluster heads (paper §7).
+    _cluster_heads = False
+
     def _n_categories(self):
+        """Return the number of categories of the categorical code (0: none)."""
         return 0
 
-    #: What class labels do in the networks: None, "prior" or "decoder".
     def _label_use(self):
+        """Return what class labels do in the networks: None, "prior" or "decoder"."""
         return None
-
-    #: Whether the representation is W·y + z with learned cluster heads.
-    _cluster_heads = False
 
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
@@ -156,27 +158,26 @@ class BaseAAE(BaseEstimator):
         """
         return None
 
-    def _encode_classes(self, y, n_samples, reset, *, allow_unlabelled):
-        """Shared label encoding: ``classes_`` from the labelled rows, -1 kept."""
+    def _encode_classes(self, y, n_samples, reset, *, unlabelled_label=-1):
+        """Encode labels as indices into ``classes_`` (set from the labelled rows on reset).
+
+        Rows equal to ``unlabelled_label`` get -1.
+        """
         if y is None:
             raise ValueError(
-                f"{type(self).__name__} needs y for this configuration; pass class labels "
-                "(-1 marks unlabelled samples)."
+                f"{type(self).__name__} requires y to be passed, but the target y is None. "
+                "Pass class labels (-1 marks unlabelled samples where the model allows it)."
             )
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
         if y.ndim != 1:
             raise ValueError(f"y must be 1-D, got shape {y.shape}.")
         if y.shape[0] != n_samples:
             raise ValueError(f"X has {n_samples} samples but y has {y.shape[0]}.")
-        unlabelled = unlabelled_mask(y)
-        if unlabelled.any() and not allow_unlabelled:
-            raise ValueError(
-                f"{type(self).__name__} with this configuration needs a label for every "
-                f"sample, but {int(unlabelled.sum())} are -1 (unlabelled)."
-            )
+        unlabelled = unlabelled_mask(y, unlabelled_label)
         if unlabelled.all():
             raise ValueError(
-                "y has no labelled sample (all are -1); label at least one sample per class."
+                f"y has no labelled sample (all are {unlabelled_label!r}); label at least "
+                "one sample per class."
             )
         if reset:
             self.classes_ = np.unique(y[~unlabelled])
@@ -315,7 +316,8 @@ class BaseAAE(BaseEstimator):
         history = self.net_.history
         self.n_iter_ = len(history)
         self.loss_curve_ = list(history[:, "train_loss"])
-        names = LOSS_NAMES if self._n_categories() else LOSS_NAMES[:-1]
+        labelled_phase = self._n_categories() and hasattr(self, "classes_")
+        names = LOSS_NAMES if labelled_phase else LOSS_NAMES[:-1]
         for name in names:
             setattr(self, f"{name}_curve_", list(history[:, name]))
 

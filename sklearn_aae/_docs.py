@@ -37,10 +37,13 @@ discriminator_noise : float, default=0.0
     Standard deviation of Gaussian noise added to the discriminator's inputs during
     training (instance noise), a common stabiliser.
 gradient_penalty : float, default=10.0
-    Weight γ of the R1 penalty, γ/2 · E‖∇D(z)‖² at prior draws z, added to the
-    discriminator's loss. It keeps the adversarial game from oscillating, which is
-    what lets a larger ``adversarial_weight`` bring the codes closer to the prior.
-    0 turns it off (the paper's plain GAN loss).
+    Weight γ of the R1 penalty, γ/2 · E‖∇D(z)‖² at prior draws z, added to the loss
+    of every discriminator that sees codes alone. It keeps the adversarial game from
+    oscillating, which is what lets a larger ``adversarial_weight`` bring the codes
+    closer to the prior, and keeps a categorical code from collapsing onto one
+    category. 0 turns it off (the paper's plain GAN loss). A discriminator that also
+    sees labels (``labels="prior"``) is never penalised: the penalty blurs the modes of
+    the classes into each other.
 batch_size : int, default=128
     Mini-batch size; clipped to the number of samples.
 max_iter : int, default=100

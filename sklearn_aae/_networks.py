@@ -81,13 +81,18 @@ class Encoder(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """D(z): one logit for "drawn from the prior" against "produced by the encoder"."""
+    """D(z): one logit for "drawn from the prior" against "produced by the encoder".
+
+    An optional ``condition`` (a one-hot label) is concatenated to the code.
+    """
 
     def __init__(self, n_in, hidden_layer_sizes):
         super().__init__()
         self.net = _mlp(n_in, hidden_layer_sizes, 1)
 
-    def forward(self, z):
+    def forward(self, z, condition=None):
+        if condition is not None:
+            z = torch.cat([z, condition], dim=1)
         return self.net(z).squeeze(1)
 
 
@@ -159,20 +164,20 @@ class AAEModule(nn.Module):
         return z
 
     def adversarial_pairs(self, codes, prior, y=None):
-        """``(discriminator name, codes, prior draws)`` for the regularization phase.
+        """``(discriminator name, codes, prior draws, condition)`` for regularization.
 
-        With labels in the prior, both sides carry the one-hot label, plus one extra class
-        that marks unlabelled rows (whose prior draws come from the whole prior).
+        With labels in the prior, the discriminator also sees a condition: the one-hot
+        label, plus one extra class that marks unlabelled rows (whose prior draws come
+        from the whole prior). Otherwise the condition is None.
         """
         z, logits = codes
+        condition = None
         if self.labels == "prior":
-            label = F.one_hot(torch.where(y < 0, self.n_classes, y), self.n_classes + 1)
-            label = label.to(z.dtype)
-            pairs = [("z", torch.cat([z, label], 1), torch.cat([prior["z"], label], 1))]
-        else:
-            pairs = [("z", z, prior["z"])]
+            condition = F.one_hot(torch.where(y < 0, self.n_classes, y), self.n_classes + 1)
+            condition = condition.to(z.dtype)
+        pairs = [("z", z, prior["z"], condition)]
         if logits is not None:
-            pairs.append(("y", torch.softmax(logits, dim=1), prior["y"]))
+            pairs.append(("y", torch.softmax(logits, dim=1), prior["y"], None))
         return pairs
 
     def extra_loss(self):
@@ -242,8 +247,12 @@ def build_module(
         head_distance=head_distance,
     )
     if cluster_heads:
-        # Heads start spread out (unit-variance draws), so that each category has its own
-        # place in the representation from the first epoch.
+        # Heads start spread out, about head_distance apart, so that every category has
+        # its own place in the representation from the first epoch (Adam's small steps
+        # would take hundreds of epochs to pull them apart from a default init).
+        spread = max(head_distance, 1.0)
         with torch.no_grad():
-            module.heads.weight.copy_(torch.randn(module.heads.weight.shape, generator=gen_ae))
+            module.heads.weight.copy_(
+                spread * torch.randn(module.heads.weight.shape, generator=gen_ae)
+            )
     return module

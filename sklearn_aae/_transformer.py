@@ -139,7 +139,10 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAAE)
     def _encode_targets(self, y, n_samples, reset):
         if self.labels is None:
             return None
-        return self._encode_classes(y, n_samples, reset, allow_unlabelled=self.labels == "prior")
+        # Only labels in the prior have a use for unlabelled samples (marked -1); with
+        # labels to the decoder every value of y is a class.
+        marker = -1 if self.labels == "prior" else None
+        return self._encode_classes(y, n_samples, reset, unlabelled_label=marker)
 
     # -- fitting ---------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)

@@ -1,0 +1,187 @@
+"""AAEClusterer: unsupervised clustering with an adversarial autoencoder (paper §6)."""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+from scipy.special import softmax
+from sklearn.base import ClusterMixin, _fit_context
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import BaseAAE
+from ._docs import fill_doc
+
+
+@fill_doc
+class AAEClusterer(ClusterMixin, BaseAAE):
+    """Clustering with an adversarial autoencoder whose code has a categorical part.
+
+    The semi-supervised model of :class:`AAEClassifier` without labels (paper §6): the
+    encoder outputs a category ``y`` (softmax over ``n_clusters``) and a style code
+    ``z``, a discriminator forces ``y`` onto one-hot draws (so that the encoder commits
+    to one category per sample and uses them all evenly), another forces ``z`` onto
+    ``prior``. A sample's cluster is its most probable category.
+
+    Parameters
+    ----------
+    n_clusters : int, default=10
+        Number of categories of the code, i.e. of clusters.
+    n_components : int, default=8
+        Dimension of the style code ``z``.
+    {common_parameters}
+
+    Attributes
+    ----------
+    labels_ : ndarray of shape (n_samples,)
+        The cluster of every training sample (``predict`` on the training data).
+    {common_attributes}
+
+    See Also
+    --------
+    sklearn.cluster.KMeans : Clustering by distance to centroids.
+    sklearn_aae.AAEClassifier : The same model, trained with (some) labels.
+
+    References
+    ----------
+    A. Makhzani et al. "Adversarial Autoencoders", §6. arXiv:1511.05644, 2015.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn_aae import AAEClusterer
+    >>> X = StandardScaler().fit_transform(load_digits().data)
+    >>> clusters = AAEClusterer(n_clusters=10, max_iter=2, random_state=0).fit_predict(X)
+    >>> clusters.shape
+    (1797,)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseAAE._parameter_constraints,
+        "n_clusters": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_clusters=10,
+        *,
+        n_components=8,
+        hidden_layer_sizes=(256, 256),
+        discriminator_hidden_layer_sizes=None,
+        prior="normal",
+        encoder="deterministic",
+        adversarial_weight=1.0,
+        reconstruction_loss="squared_error",
+        learning_rate=1e-3,
+        discriminator_learning_rate=5e-4,
+        discriminator_noise=0.0,
+        gradient_penalty=10.0,
+        batch_size=128,
+        max_iter=100,
+        warm_start=False,
+        device="auto",
+        n_jobs=None,
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            discriminator_hidden_layer_sizes=discriminator_hidden_layer_sizes,
+            prior=prior,
+            encoder=encoder,
+            adversarial_weight=adversarial_weight,
+            reconstruction_loss=reconstruction_loss,
+            learning_rate=learning_rate,
+            discriminator_learning_rate=discriminator_learning_rate,
+            discriminator_noise=discriminator_noise,
+            gradient_penalty=gradient_penalty,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            warm_start=warm_start,
+            device=device,
+            n_jobs=n_jobs,
+            callbacks=callbacks,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.n_clusters = n_clusters
+
+    def _n_categories(self):
+        return self.n_clusters
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train on X and assign every sample to a cluster.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, ideally scaled (e.g. ``StandardScaler``).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : AAEClusterer
+            The fitted clusterer, with ``labels_``.
+        """
+        continue_training = self.warm_start and hasattr(self, "net_")
+        self._fit(X, epochs=self.max_iter, reset=not continue_training)
+        self.labels_ = self.predict(X)
+        return self
+
+    def predict_proba(self, X):
+        """Probability of every cluster, q(y|x).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to cluster.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_clusters)
+            Rows sum to one.
+        """
+        check_is_fitted(self)
+        logits = self._class_logits(self._validate_X(X, reset=False))
+        return softmax(logits.astype(np.float64), axis=1)
+
+    def predict(self, X):
+        """Most probable cluster of each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to cluster.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Cluster indices in ``[0, n_clusters)``.
+        """
+        check_is_fitted(self)
+        return self._class_logits(self._validate_X(X, reset=False)).argmax(axis=1)
+
+    def sample(self, n_samples=1, y=None, random_state=None):
+        """Generate samples: prior draws of the style decoded as a cluster.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples to generate.
+        y : int or array-like of shape (n_samples,), default=None
+            The cluster of the samples; None draws clusters uniformly.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features_in_), dtype float32
+            Generated samples.
+        """
+        return self._sample(n_samples, y, random_state)

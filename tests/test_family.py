@@ -1,0 +1,148 @@
+"""The paper's model family: labels in the prior, style/content, classifier, clusterer,
+cluster heads. Small data, few epochs: behaviour, not benchmark figures."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from sklearn_aae import (
+    AAEClassifier,
+    AAEClusterer,
+    AAEClusterHeadTransformer,
+    AAETransformer,
+    MixturePrior,
+)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture
+def four_blobs():
+    X, y = make_blobs(n_samples=400, n_features=10, centers=4, random_state=1)
+    return StandardScaler().fit_transform(X), y
+
+
+def small(cls, **params):
+    params.setdefault("hidden_layer_sizes", (64, 64))
+    params.setdefault("random_state", 0)
+    return cls(**params)
+
+
+def test_labels_in_the_prior_put_each_class_on_its_own_mode(digits):
+    X, y = digits
+    y_partial = np.where(np.random.RandomState(0).rand(len(y)) < 0.3, y, -1)
+    aae = AAETransformer(labels="prior", prior="mixture", max_iter=30, random_state=0)
+    Z = aae.fit(X, y_partial).transform(X)
+    # The mode a code is closest to, by its angle around the circle of the modes' means.
+    angle = np.arctan2(Z[:, 1], Z[:, 0]) % (2 * np.pi)
+    nearest_mode = np.round(angle / (2 * np.pi / 10)).astype(int) % 10
+    labelled = y_partial >= 0
+    assert np.mean(nearest_mode[labelled] == y[labelled]) > 0.9
+    # ... and most unlabelled samples of a class join their labelled classmates.
+    assert np.mean(nearest_mode[~labelled] == y[~labelled]) > 0.8
+    assert_array_equal(aae.classes_, np.arange(10))
+    # A conditional sample is a draw from the class's mode, decoded.
+    assert aae.sample(5, y=2, random_state=0).shape == (5, 64)
+
+
+def test_labels_in_the_prior_need_a_prior_with_enough_modes(four_blobs):
+    X, y = four_blobs
+    with pytest.raises(ValueError, match="prior needs labelled parts"):
+        small(AAETransformer, labels="prior", max_iter=1).fit(X, y)
+    with pytest.raises(ValueError, match="only 3 modes"):
+        small(AAETransformer, labels="prior", prior=MixturePrior(3), max_iter=1).fit(X, y)
+    with pytest.raises(ValueError, match="requires y"):
+        small(AAETransformer, labels="prior", prior="mixture", max_iter=1).fit(X)
+
+
+def test_labels_are_ignored_unless_asked_for(four_blobs):
+    X, y = four_blobs
+    with_y = small(AAETransformer, max_iter=3).fit(X, y).transform(X)
+    without = small(AAETransformer, max_iter=3).fit(X).transform(X)
+    assert_array_equal(with_y, without)
+
+
+def test_style_and_content_conditional_samples_are_of_the_asked_class(digits):
+    X, y = digits
+    aae = AAETransformer(labels="decoder", max_iter=30, random_state=0).fit(X, y)
+    judge = SVC().fit(X, y)
+    hits = [np.mean(judge.predict(aae.sample(50, y=k, random_state=k)) == k) for k in range(10)]
+    assert np.mean(hits) > 0.9, hits
+    # One style decoded as every class: the content follows the label.
+    style = aae.transform(X[:1])
+    decoded = aae.inverse_transform(np.repeat(style, 10, axis=0), y=np.arange(10))
+    assert np.mean(judge.predict(decoded) == np.arange(10)) >= 0.8
+    with pytest.raises(ValueError, match="together with a class"):
+        aae.inverse_transform(style)
+    with pytest.raises(ValueError, match="labels from classes_"):
+        aae.sample(2, y=11)
+
+
+def test_semi_supervised_classifier_beats_chance_widely(four_blobs):
+    X, y = four_blobs
+    y_partial = np.full_like(y, -1)
+    for k in range(4):  # five labels per class
+        y_partial[np.flatnonzero(y == k)[:5]] = k
+    clf = small(AAEClassifier, max_iter=40).fit(X, y_partial)
+    assert clf.score(X, y) > 0.9
+    proba = clf.predict_proba(X)
+    assert proba.shape == (400, 4)
+    np.testing.assert_allclose(proba.sum(1), 1)
+    assert clf.transform(X).shape == (400, 8)
+    assert len(clf.classification_loss_curve_) == 40
+    assert clf.sample(3, y=1, random_state=0).shape == (3, 10)
+
+
+def test_classifier_string_labels_and_unlabelled_marker(four_blobs):
+    X, y = four_blobs
+    names = np.array(["a", "b", "c", "d"])[y]
+    clf = small(AAEClassifier, max_iter=20).fit(X, names)
+    assert set(clf.predict(X)) <= {"a", "b", "c", "d"}
+    marked = np.where(np.arange(len(y)) % 4 == 0, names, "?")
+    clf = small(AAEClassifier, max_iter=20, unlabelled_label="?").fit(X, marked)
+    assert_array_equal(clf.classes_, ["a", "b", "c", "d"])
+    with pytest.raises(ValueError, match="no labelled sample"):
+        small(AAEClassifier, max_iter=1).fit(X, np.full(len(y), -1))
+
+
+def test_clusterer_finds_the_blobs(four_blobs):
+    X, y = four_blobs
+    clusterer = small(AAEClusterer, n_clusters=4, max_iter=100)
+    labels = clusterer.fit_predict(X)
+    assert adjusted_rand_score(y, labels) > 0.8
+    assert_array_equal(labels, clusterer.labels_)
+    assert_array_equal(clusterer.predict(X), labels)
+    assert clusterer.predict_proba(X).shape == (400, 4)
+
+
+def test_cluster_heads_separate_the_categories(four_blobs):
+    X, y = four_blobs
+    reducer = small(AAEClusterHeadTransformer, n_clusters=4, head_distance=4.0, max_iter=40)
+    R = reducer.fit(X).transform(X)
+    heads = reducer.cluster_heads_
+    assert heads.shape == (4, 2)
+    dists = np.linalg.norm(heads[:, None] - heads[None], axis=-1)[np.triu_indices(4, 1)]
+    assert dists.min() > 3.0
+    # Samples of one blob gather around one head: a linear classifier separates them.
+    assert SVC(kernel="linear").fit(R, y).score(R, y) > 0.95
+    assert reducer.inverse_transform(R[:3]).shape == (3, 10)
+    assert reducer.sample(3, y=1, random_state=0).shape == (3, 10)
+
+
+def test_semi_supervised_cluster_heads(four_blobs):
+    X, y = four_blobs
+    y_partial = np.where(np.arange(len(y)) % 10 == 0, y, -1)
+    reducer = small(AAEClusterHeadTransformer, use_labels=True, max_iter=30)
+    R = reducer.fit(X, y_partial).transform(X)
+    assert reducer.cluster_heads_.shape == (4, 2)
+    assert SVC().fit(R, y).score(R, y) > 0.95
