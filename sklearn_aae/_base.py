@@ -13,6 +13,7 @@ import copy
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
@@ -60,6 +61,9 @@ class BaseAAE(BaseEstimator):
 
     #: Whether the representation is W·y + z with learned cluster heads (paper §7).
     _cluster_heads = False
+
+    #: Whether X may be a sparse matrix (CSR, densified one mini-batch at a time).
+    _accept_sparse = True
 
     def _n_categories(self):
         """Return the number of categories of the categorical code (0: none)."""
@@ -136,16 +140,23 @@ class BaseAAE(BaseEstimator):
 
     # -- data ------------------------------------------------------------------------------
     def _validate_X(self, X, reset):
-        X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            accept_sparse="csr" if self._accept_sparse else False,
+            dtype=[np.float64, np.float32],
+        )
         X32 = as_float32(X)
+        values = X32.data if sp.issparse(X32) else X32
         if (
             self.reconstruction_loss == "binary_crossentropy"
-            and X32.size
-            and (X32.min() < 0 or X32.max() > 1)
+            and values.size
+            and (values.min() < 0 or values.max() > 1)
         ):
             raise ValueError(
                 "reconstruction_loss='binary_crossentropy' needs X in [0, 1], got values "
-                f"in [{X32.min():.3g}, {X32.max():.3g}]. Scale X with "
+                f"in [{values.min():.3g}, {values.max():.3g}]. Scale X with "
                 "sklearn.preprocessing.MinMaxScaler or use reconstruction_loss="
                 "'squared_error'."
             )
@@ -305,7 +316,9 @@ class BaseAAE(BaseEstimator):
         return self
 
     def _training_data(self, X32, y_codes, device):
-        tensors = {"x": to_tensor(X32, device)}
+        # A sparse X stays a CSR matrix on the host; EpochBatches densifies one batch at
+        # a time. A dense X goes to the device once.
+        tensors = {"x": X32 if sp.issparse(X32) else to_tensor(X32, device)}
         if y_codes is not None:
             tensors["y"] = torch.from_numpy(y_codes).to(device)
             if self._n_categories() and (y_codes >= 0).any():
@@ -468,6 +481,11 @@ class BaseAAE(BaseEstimator):
         X32 = self._validate_X(X, reset=False)
         encoder = self.net_.module_.encoder
         return self._run(lambda x: encoder.mean(x)[0], X32, self.n_components)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = self._accept_sparse
+        return tags
 
 
 def _snapshot(net):

@@ -58,6 +58,11 @@ class AAEClusterer(ClusterMixin, BaseAAE):
     (1797,)
     """
 
+    # scikit-learn's sparse-input check reads classifier tags from any estimator with
+    # predict_proba, which a clusterer has none of: sparse X is refused here with a clear
+    # error (densify it first, or reduce it with AAETransformer, which takes CSR).
+    _accept_sparse = False
+
     _parameter_constraints: dict = {
         **BaseAAE._parameter_constraints,
         "n_clusters": [Interval(Integral, 1, None, closed="left")],

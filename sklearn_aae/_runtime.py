@@ -6,6 +6,7 @@ import os
 from contextlib import contextmanager
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 
 # Rows per forward pass at inference: large enough to amortise the per-call overhead,
@@ -63,7 +64,14 @@ def torch_runtime(n_jobs=None):
 
 
 def as_float32(X, name="X"):
-    """Cast validated finite data to float32 and reject values that overflow the cast."""
+    """Cast validated finite data to float32 and reject values that overflow the cast.
+
+    A CSR matrix stays sparse: only its stored values are cast (the result shares the
+    index arrays of X, which nothing writes to).
+    """
+    if sp.issparse(X):
+        data = as_float32(X.data, name)
+        return sp.csr_matrix((data, X.indices, X.indptr), shape=X.shape)
     with np.errstate(over="ignore", invalid="ignore"):
         X32 = np.asarray(X, dtype=np.float32)
     # X was checked finite before the cast, so only an overflow can make it infinite.
@@ -84,15 +92,32 @@ def to_tensor(X32, device):
     return torch.from_numpy(X32).to(device)
 
 
+def dense_rows(X32, rows, device):
+    """Rows of a float32 array or CSR matrix as a dense tensor on ``device``.
+
+    Sparse rows are densified here, a mini-batch or a chunk at a time, never the whole
+    matrix; on CUDA they travel through pinned memory without blocking the host.
+    """
+    block = X32[rows]
+    if sp.issparse(block):
+        block = block.toarray()
+    tensor = torch.from_numpy(np.ascontiguousarray(block))
+    if device.type == "cuda":
+        return tensor.pin_memory().to(device, non_blocking=True)
+    return tensor.to(device)
+
+
 @torch.inference_mode()
 def apply_in_chunks(fn, X32, device, n_out):
-    """``fn`` over row chunks of a float32 array; returns a float32 NumPy array.
+    """``fn`` over row chunks of a float32 array or CSR matrix; returns float32 NumPy.
 
     Only one chunk at a time lives on the device, so X may be larger than its memory.
     """
-    out = np.empty((X32.shape[0], n_out), dtype=np.float32)
-    for start in range(0, X32.shape[0], INFERENCE_CHUNK):
-        stop = start + INFERENCE_CHUNK
-        chunk = torch.from_numpy(X32[start:stop]).to(device, non_blocking=True)
-        out[start:stop] = fn(chunk).float().cpu().numpy()
+    n = X32.shape[0]
+    if n <= INFERENCE_CHUNK:  # one chunk: hand back the output's own buffer, no copy
+        return fn(dense_rows(X32, slice(0, n), device)).float().cpu().numpy()
+    out = np.empty((n, n_out), dtype=np.float32)
+    for start in range(0, n, INFERENCE_CHUNK):
+        rows = slice(start, start + INFERENCE_CHUNK)
+        out[rows] = fn(dense_rows(X32, rows, device)).float().cpu().numpy()
     return out

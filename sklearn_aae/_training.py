@@ -31,12 +31,14 @@ from __future__ import annotations
 
 import math
 
+import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PrintLog
 
 from ._exceptions import DivergenceError
+from ._runtime import dense_rows
 
 LOSS_NAMES = (
     "reconstruction_loss",
@@ -111,8 +113,11 @@ class EpochBatches:
 
     def __iter__(self):
         x, y = self.data["x"], self.data.get("y")
-        n, device, bs = x.shape[0], x.device, self.batch_size
+        device = torch.device(self.net.device)
+        n, bs = x.shape[0], self.batch_size
         order = self._order(n, device)
+        if sp.issparse(x):  # rows of a CSR matrix are picked on the host
+            order_host = order.cpu().numpy()
         y_ordered = None if y is None else y[order]
         priors = self.net.draw_priors(n, y_ordered, device)
         labelled = self.data.get("labelled")
@@ -125,13 +130,17 @@ class EpochBatches:
         for i, start in enumerate(range(0, n, bs)):
             idx = order[start : start + bs]
             batch = {
-                "x": x[idx],
+                "x": dense_rows(x, order_host[start : start + bs], device)
+                if sp.issparse(x)
+                else x[idx],
                 "y": None if y is None else y_ordered[start : start + bs],
                 "prior": {k: v[start : start + bs] for k, v in priors.items()},
             }
             if labelled is not None:
                 lab_idx = lab_order[i * lab_bs : (i + 1) * lab_bs]
-                batch["x_labelled"] = x[lab_idx]
+                batch["x_labelled"] = (
+                    dense_rows(x, lab_idx.cpu().numpy(), device) if sp.issparse(x) else x[lab_idx]
+                )
                 batch["y_labelled"] = y[lab_idx]
             yield batch
 

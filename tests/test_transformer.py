@@ -399,3 +399,18 @@ def test_set_output_pandas(blobs):
     out = fast().set_output(transform="pandas").fit(X).transform(X)
     assert isinstance(out, pd.DataFrame)
     assert list(out.columns) == ["aaetransformer0", "aaetransformer1"]
+
+
+# -- sparse input ------------------------------------------------------------------------------
+def test_sparse_input_gives_the_model_of_its_dense_twin():
+    import scipy.sparse as sp
+
+    X = sp.random(300, 200, density=0.05, format="csr", random_state=0)
+    kept = X.copy()
+    sparse_fit = fast().fit(X)
+    dense_fit = fast().fit(X.toarray())
+    assert_array_equal(sparse_fit.transform(X), dense_fit.transform(X.toarray()))
+    assert_array_equal(sparse_fit.transform(X.tocsc()), sparse_fit.transform(X.toarray()))
+    assert (X != kept).nnz == 0 and X.dtype == kept.dtype  # the user's matrix is untouched
+    with pytest.raises(ValueError, match="too large for float32"):
+        fast().fit(sp.csr_matrix(np.array([[3.4028235677973366e38, 0.0], [0.0, 1.0]])))

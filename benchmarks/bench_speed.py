@@ -1,0 +1,256 @@
+"""Training and inference speed of AAETransformer against hand-written PyTorch and pythae.
+
+In one process and on the same data, after a warm-up, alternating A B A B:
+
+1. ``AAETransformer.fit``: seconds per epoch (median of skorch's per-epoch timer, and the
+   whole fit's wall time per epoch) and samples/s;
+2. the hand-written reference loop of the same two-phase algorithm with the same
+   networks (``benchmarks/_reference_loop.py``); the ratio to it is the figure that
+   matters;
+3. pythae's ``Adversarial_AE`` with its own trainer and matched networks, when pythae is
+   installed. It does ONE joint step per batch (less work than the paper's two phases);
+4. ``transform`` throughput against a bare ``torch.inference_mode`` pass of the same
+   encoder in batches of 4096.
+
+    python benchmarks/bench_speed.py --data digits
+    python benchmarks/bench_speed.py --data mnist --n 10000 [--mnist DIR]
+    python benchmarks/bench_speed.py --data mnist --n 60000 --device cuda   # on a GPU
+
+Defaults: digits with 256-256 networks, batch 128; MNIST with the paper's 1000-1000
+networks, batch 100; an 8-D code; 1 torch thread on CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+import torch
+from _common import emit, load_mnist, machine_info, print_header, print_table
+from _reference_loop import ReferenceAAE
+
+from sklearn_aae import AAETransformer
+
+PRESETS = {
+    "digits": {"hidden": (256, 256), "batch_size": 128},
+    "mnist": {"hidden": (1000, 1000), "batch_size": 100},
+}
+
+
+def load(data, n, mnist_dir):
+    if data == "digits":
+        from sklearn.datasets import load_digits
+        from sklearn.preprocessing import StandardScaler
+
+        X = StandardScaler().fit_transform(load_digits().data).astype(np.float32)
+    else:
+        X = load_mnist(mnist_dir)[0]
+    if n is not None and n != len(X):
+        rng = np.random.RandomState(0)
+        X = X[rng.choice(len(X), n, replace=n > len(X))]
+    return np.ascontiguousarray(X, dtype=np.float32)
+
+
+def sync(device):
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def time_ours(X, args, hidden, batch_size, seed):
+    aae = AAETransformer(
+        n_components=args.n_components,
+        hidden_layer_sizes=hidden,
+        batch_size=batch_size,
+        max_iter=args.epochs,
+        device=args.device,
+        random_state=seed,
+    )
+    start = time.perf_counter()
+    aae.fit(X)
+    wall = time.perf_counter() - start
+    per_epoch = [float(d) for d in aae.net_.history[:, "dur"]]
+    return aae, statistics.median(per_epoch), wall / args.epochs
+
+
+def time_reference(X_t, args, hidden, batch_size, seed):
+    ref = ReferenceAAE(
+        X_t.shape[1],
+        args.n_components,
+        hidden,
+        batch_size=batch_size,
+        device=args.device,
+        seed=seed,
+    )
+    return statistics.median(ref.epoch(X_t) for _ in range(args.epochs))
+
+
+def time_pythae(X, args, hidden, batch_size):
+    """Seconds per epoch of pythae's trainer (its own DataLoader and joint step)."""
+    import logging
+
+    from pythae.data.datasets import BaseDataset
+    from pythae.models import Adversarial_AE, Adversarial_AE_Config
+    from pythae.models.base.base_utils import ModelOutput
+    from pythae.models.nn import BaseDecoder, BaseDiscriminator, BaseEncoder
+    from pythae.trainers import AdversarialTrainer, AdversarialTrainerConfig
+    from torch import nn
+
+    from sklearn_aae._networks import _mlp
+
+    logging.getLogger("pythae").setLevel(logging.ERROR)
+    d, k = X.shape[1], args.n_components
+
+    class Enc(BaseEncoder):
+        def __init__(self):
+            super().__init__()
+            self.net = _mlp(d, hidden, k)
+
+        def forward(self, x):
+            return ModelOutput(embedding=self.net(x), log_covariance=torch.zeros(1))
+
+    class Dec(BaseDecoder):
+        def __init__(self):
+            super().__init__()
+            self.net = _mlp(k, tuple(reversed(hidden)), d)
+
+        def forward(self, z):
+            return ModelOutput(reconstruction=self.net(z))
+
+    class Disc(BaseDiscriminator):
+        def __init__(self):
+            super().__init__()
+            self.net = nn.Sequential(_mlp(k, hidden, 1), nn.Sigmoid())
+
+        def forward(self, z):
+            return ModelOutput(embedding=self.net(z))
+
+    config = Adversarial_AE_Config(
+        input_dim=(d,), latent_dim=k, deterministic_posterior=True, reconstruction_loss="mse"
+    )
+    model = Adversarial_AE(config, encoder=Enc(), decoder=Dec(), discriminator=Disc())
+    trainer_config = AdversarialTrainerConfig(
+        output_dir="/tmp/pythae_bench",
+        num_epochs=args.epochs,
+        per_device_train_batch_size=batch_size,
+        no_cuda=not args.device.startswith("cuda"),
+        steps_saving=None,
+    )
+    dataset = BaseDataset(torch.from_numpy(X), torch.zeros(len(X)))
+    trainer = AdversarialTrainer(model, dataset, training_config=trainer_config)
+    start = time.perf_counter()
+    trainer.train()
+    return (time.perf_counter() - start) / args.epochs
+
+
+def time_transform(aae, X, X_t, args):
+    """Rows/s of ``transform`` (NumPy in and out) and of a bare encoder pass."""
+    encoder = aae.encoder_
+    ours, bare = [], []
+    for _ in range(args.rounds):
+        start = time.perf_counter()
+        aae.transform(X)
+        ours.append(time.perf_counter() - start)
+        sync(args.device)
+        start = time.perf_counter()
+        with torch.inference_mode():
+            for i in range(0, X_t.shape[0], 4096):
+                encoder.net(X_t[i : i + 4096])
+        sync(args.device)
+        bare.append(time.perf_counter() - start)
+    return len(X) / min(ours), len(X) / min(bare)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", choices=sorted(PRESETS), default="digits")
+    parser.add_argument("--n", type=int, default=None, help="rows (MNIST: default 10000)")
+    parser.add_argument("--mnist", default=None, help="folder of the MNIST idx files")
+    parser.add_argument("--n-components", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=3, help="epochs per timed fit")
+    parser.add_argument("--rounds", type=int, default=3, help="A B rounds after warm-up")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (CPU)")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--no-pythae", action="store_true")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    preset = PRESETS[args.data]
+    hidden, batch_size = preset["hidden"], preset["batch_size"]
+    n = args.n if args.n is not None else (10000 if args.data == "mnist" else None)
+    X = load(args.data, n, args.mnist)
+    X_t = torch.from_numpy(X).to(args.device)
+    info = machine_info(args.device)
+    print_header(info)
+    print(
+        f"# data={args.data} n={len(X)} d={X.shape[1]} hidden={hidden} "
+        f"batch={batch_size} code={args.n_components} epochs/fit={args.epochs}"
+    )
+
+    pythae = not args.no_pythae
+    if pythae:
+        try:
+            import pythae  # noqa: F401
+        except ImportError:
+            print("# pythae is not installed: its column is left out")
+            pythae = False
+
+    # Warm-up: one short run of each (allocators, kernels, first-call costs).
+    warm = argparse.Namespace(**{**vars(args), "epochs": 1})
+    time_ours(X, warm, hidden, batch_size, seed=0)
+    time_reference(X_t, warm, hidden, batch_size, seed=0)
+
+    ours, ours_wall, ref, pyt = [], [], [], []
+    aae = None
+    for r in range(args.rounds):
+        aae, epoch_s, wall_s = time_ours(X, args, hidden, batch_size, seed=r)
+        ours.append(epoch_s)
+        ours_wall.append(wall_s)
+        ref.append(time_reference(X_t, args, hidden, batch_size, seed=r))
+        if pythae:
+            pyt.append(time_pythae(X, args, hidden, batch_size))
+    rows_s, bare_rows_s = time_transform(aae, X, X_t, args)
+
+    base = {"bench": "speed", "data": args.data, "n": len(X), "device": args.device}
+    rows = []
+    for name, values in [
+        ("AAETransformer.fit (epoch timer)", ours),
+        ("AAETransformer.fit (wall / epochs)", ours_wall),
+        ("hand-written two-phase loop", ref),
+        ("pythae Adversarial_AE (one joint step)", pyt),
+    ]:
+        if not values:
+            continue
+        med = statistics.median(values)
+        row = {
+            "what": name,
+            "s_per_epoch": med,
+            "samples_per_s": len(X) / med,
+            "ratio_to_hand_written": med / statistics.median(ref),
+            "runs": [round(v, 4) for v in values],
+        }
+        emit({**base, **row})
+        rows.append(row)
+    for name, value in [
+        ("AAETransformer.transform", rows_s),
+        ("bare encoder, inference_mode", bare_rows_s),
+    ]:
+        row = {"what": name, "rows_per_s": value, "ratio_to_bare": value / bare_rows_s}
+        emit({**base, **row})
+        rows.append(row)
+    print()
+    print_table(
+        rows,
+        [
+            "what",
+            "s_per_epoch",
+            "samples_per_s",
+            "ratio_to_hand_written",
+            "rows_per_s",
+            "ratio_to_bare",
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()
