@@ -3,7 +3,7 @@
 from ._classifier import AAEClassifier
 from ._cluster_heads import AAEClusterHeadTransformer
 from ._clusterer import AAEClusterer
-from ._exceptions import DivergenceError
+from ._exceptions import AdversarialTrainingWarning, DivergenceError, TrainingInterruptedWarning
 from ._metrics import maximum_mean_discrepancy, mmd_test, prior_fit_score
 from ._priors import CategoricalPrior, MixturePrior, NormalPrior, SwissRollPrior, UniformPrior
 from ._transformer import AAETransformer
@@ -15,11 +15,13 @@ __all__ = [
     "AAEClusterHeadTransformer",
     "AAEClusterer",
     "AAETransformer",
+    "AdversarialTrainingWarning",
     "CategoricalPrior",
     "DivergenceError",
     "MixturePrior",
     "NormalPrior",
     "SwissRollPrior",
+    "TrainingInterruptedWarning",
     "UniformPrior",
     "__version__",
     "maximum_mean_discrepancy",

@@ -10,6 +10,7 @@ code has a categorical part, and the methods users call.
 from __future__ import annotations
 
 import copy
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -24,12 +25,20 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._exceptions import AdversarialTrainingWarning, DivergenceError, TrainingInterruptedWarning
 from ._networks import ENCODERS, build_module
 from ._priors import _PRIORS, CategoricalPrior, _PriorSampler
 from ._runtime import apply_in_chunks, as_float32, resolve_device, to_tensor, torch_runtime
 from ._training import LOSS_NAMES, AAENet, TrainingData, reconstruction_error
 
 RECONSTRUCTION_LOSSES = ("squared_error", "binary_crossentropy")
+
+# Failure modes worth a warning: a discriminator that wins (accuracy above this) in each
+# of the last epochs counted here, and codes whose spread falls below this fraction of
+# the prior's.
+_WINNING_ACCURACY = 0.95
+_WINNING_EPOCHS = 10
+_COLLAPSE_RATIO = 0.01
 
 
 def _check_layer_sizes(sizes, name):
@@ -91,6 +100,7 @@ class BaseAAE(BaseEstimator):
         "device": [str, torch.device],
         "n_jobs": [Integral, None],
         "callbacks": [list, None],
+        "on_divergence": [StrOptions({"raise", "restore"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -115,6 +125,7 @@ class BaseAAE(BaseEstimator):
         device="auto",
         n_jobs=None,
         callbacks=None,
+        on_divergence="raise",
         random_state=None,
         verbose=0,
     ):
@@ -135,6 +146,7 @@ class BaseAAE(BaseEstimator):
         self.device = device
         self.n_jobs = n_jobs
         self.callbacks = callbacks
+        self.on_divergence = on_divergence
         self.random_state = random_state
         self.verbose = verbose
 
@@ -285,6 +297,9 @@ class BaseAAE(BaseEstimator):
         if getattr(net, "initialized_", False):
             for group in net.optimizer_discriminator_.param_groups:
                 group["lr"] = net.discriminator_lr
+            # A warm start trains with the callbacks the estimator has now.
+            net.callbacks = copy.deepcopy(self.callbacks)
+            net.initialize_callbacks()
 
     # -- fitting ---------------------------------------------------------------------------
     def _fit(self, X, y=None, *, epochs, reset):
@@ -294,28 +309,91 @@ class BaseAAE(BaseEstimator):
             if reset:
                 device = resolve_device(self.device)
                 net = self._build_net(X32.shape[1], device)
-                snapshot = None
             else:
                 net = self.net_
                 device = self.device_
                 self._configure_net(net)
-                snapshot = _snapshot(net)
+            before = None if reset else net.snapshot()
+            net.last_good = before
             data = self._training_data(X32, y_codes, device)
             try:
                 net.notify("on_train_begin", X=data, y=None)
                 net.fit_loop(data, None, epochs=epochs)
                 net.notify("on_train_end", X=data, y=None)
-            except BaseException:
-                if snapshot is not None:  # keep the model as it was before this call
-                    _restore(net, snapshot)
+            except KeyboardInterrupt:
+                self._fall_back(net, device, net.last_good, "interrupted_")
                 raise
+            except DivergenceError as exc:
+                if self.on_divergence == "restore" and net.last_good is not None:
+                    self._fall_back(net, device, net.last_good, "diverged_", cause=exc)
+                    return self
+                if before is not None:  # a failed call leaves the model as it was
+                    net.restore(before)
+                raise
+            except BaseException:
+                if before is not None:
+                    net.restore(before)
+                raise
+            finally:
+                net.last_good = None
+        self._set_fitted(net, device)
+        self._warn_on_failure_modes()
+        return self
+
+    def _set_fitted(self, net, device):
         self.net_ = net
         self.device_ = device
         self.prior_ = net.prior_samplers_["z"].prior
         self._record_curves()
-        return self
+
+    def _fall_back(self, net, device, snapshot, flag, cause=None):
+        """Keep the last finished epoch after an interruption or a divergence, and warn.
+
+        With no finished epoch to fall back to, the estimator is left as it was (unfitted
+        after a first fit).
+        """
+        if snapshot is None:
+            return
+        net.restore(snapshot)
+        self._set_fitted(net, device)
+        setattr(self, flag, True)
+        what = "interrupted (KeyboardInterrupt)" if cause is None else f"stopped: {cause}"
+        warnings.warn(
+            f"Training was {what}. The model is kept as it was at the end of epoch "
+            f"{self.n_iter_}, the last finished one; {flag} is set to True.",
+            TrainingInterruptedWarning,
+            stacklevel=3,
+        )
+
+    def _warn_on_failure_modes(self):
+        """Name the adversarial game's failure modes when the curves show them."""
+        history = self.net_.history
+        if self.adversarial_weight > 0 and len(history) >= _WINNING_EPOCHS:
+            accuracy = history[-_WINNING_EPOCHS:, "discriminator_accuracy"]
+            if min(accuracy) > _WINNING_ACCURACY:
+                warnings.warn(
+                    f"The discriminator told codes from prior draws apart with accuracy > "
+                    f"{_WINNING_ACCURACY} in each of the last {_WINNING_EPOCHS} epochs: the "
+                    "codes do not follow the prior. Raise adversarial_weight, lower "
+                    "discriminator_learning_rate, or add discriminator_noise (e.g. 0.3).",
+                    AdversarialTrainingWarning,
+                    stacklevel=3,
+                )
+        if len(history) and history[-1, "code_std"] < _COLLAPSE_RATIO * self._prior_spread():
+            warnings.warn(
+                f"The codes collapsed onto a point (their spread, {history[-1, 'code_std']:.2g}, "
+                f"is below {_COLLAPSE_RATIO} of the prior's). Lower learning_rate or "
+                "adversarial_weight, scale X (StandardScaler), or train longer.",
+                AdversarialTrainingWarning,
+                stacklevel=3,
+            )
+
+    def _prior_spread(self):
+        draws = self._sample_prior(1000, 0)
+        return float(draws.std(axis=0).mean())
 
     def _training_data(self, X32, y_codes, device):
+        """Put X (dense) and the label tensors on the device, once per fit."""
         # A sparse X stays a CSR matrix on the host; EpochBatches densifies one batch at
         # a time. A dense X goes to the device once.
         tensors = {"x": X32 if sp.issparse(X32) else to_tensor(X32, device)}
@@ -486,33 +564,3 @@ class BaseAAE(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = self._accept_sparse
         return tags
-
-
-def _snapshot(net):
-    """Copy the weights, optimizer states and RNG states of a net."""
-    return {
-        "module": copy.deepcopy(net.module_.state_dict()),
-        "optimizer": copy.deepcopy(net.optimizer_.state_dict()),
-        "optimizer_discriminator": copy.deepcopy(net.optimizer_discriminator_.state_dict()),
-        "history": copy.deepcopy(net.history),
-        "rngs": copy.deepcopy(
-            (
-                net.prior_rng_,
-                net.data_generator_.get_state(),
-                net.noise_generator_.get_state(),
-                net.discriminator_generator_.get_state(),
-            )
-        ),
-    }
-
-
-def _restore(net, snapshot):
-    net.module_.load_state_dict(snapshot["module"])
-    net.optimizer_.load_state_dict(snapshot["optimizer"])
-    net.optimizer_discriminator_.load_state_dict(snapshot["optimizer_discriminator"])
-    net.history = snapshot["history"]
-    prior_rng, data_state, noise_state, disc_state = snapshot["rngs"]
-    net.prior_rng_ = prior_rng
-    net.data_generator_.set_state(data_state)
-    net.noise_generator_.set_state(noise_state)
-    net.discriminator_generator_.set_state(disc_state)

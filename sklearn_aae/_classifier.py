@@ -93,6 +93,7 @@ class AAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, Transforme
         device="auto",
         n_jobs=None,
         callbacks=None,
+        on_divergence="raise",
         random_state=None,
         verbose=0,
         unlabelled_label=-1,
@@ -115,6 +116,7 @@ class AAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, Transforme
             device=device,
             n_jobs=n_jobs,
             callbacks=callbacks,
+            on_divergence=on_divergence,
             random_state=random_state,
             verbose=verbose,
         )

@@ -101,6 +101,7 @@ class AAEClusterHeadTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixi
         device="auto",
         n_jobs=None,
         callbacks=None,
+        on_divergence="raise",
         random_state=None,
         verbose=0,
     ):
@@ -122,6 +123,7 @@ class AAEClusterHeadTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixi
             device=device,
             n_jobs=n_jobs,
             callbacks=callbacks,
+            on_divergence=on_divergence,
             random_state=random_state,
             verbose=verbose,
         )

@@ -89,6 +89,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         device="auto",
         n_jobs=None,
         callbacks=None,
+        on_divergence="raise",
         random_state=None,
         verbose=0,
     ):
@@ -110,6 +111,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
             device=device,
             n_jobs=n_jobs,
             callbacks=callbacks,
+            on_divergence=on_divergence,
             random_state=random_state,
             verbose=verbose,
         )

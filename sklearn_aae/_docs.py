@@ -60,6 +60,11 @@ n_jobs : int, default=None
 callbacks : list of skorch callbacks, default=None
     Extra skorch callbacks (e.g. ``skorch.callbacks.Checkpoint``), called by the
     training loop. They are deep-copied, never modified.
+on_divergence : {"raise", "restore"}, default="raise"
+    What a non-finite loss does: ``"raise"`` a :class:`~sklearn_aae.DivergenceError`
+    naming the epoch and the likely cause (the model stays as it was before the call);
+    ``"restore"`` keep the model of the last finished epoch, warn, and set
+    ``diverged_``.
 random_state : int, RandomState instance or None, default=None
     Seeds weight initialisation, shuffling, posterior noise and prior draws. The
     global torch RNG is neither read nor advanced.
@@ -86,6 +91,12 @@ prior_ : object
     The prior the codes were matched to (a built-in prior object or the user's).
 device_ : torch.device
     Device the networks live on.
+interrupted_ : bool
+    Present and True when a Ctrl-C stopped ``fit``: the model is that of the last
+    finished epoch (the KeyboardInterrupt is raised again, so that a search or a
+    script stops too).
+diverged_ : bool
+    Present and True when training diverged with ``on_divergence="restore"``.
 net_ : skorch.NeuralNet
     The skorch net that ran training; ``net_.history`` holds the per-epoch records.
 encoder_, decoder_, discriminator_ : torch.nn.Module

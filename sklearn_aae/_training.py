@@ -29,6 +29,7 @@ of Adam moments; a separate Adam for the adversarial step would normalise λ awa
 
 from __future__ import annotations
 
+import copy
 import math
 
 import scipy.sparse as sp
@@ -47,6 +48,9 @@ LOSS_NAMES = (
     "discriminator_accuracy",
     "classification_loss",
 )
+#: Recorded per epoch in the history beside the losses: the mean spread of the codes
+#: (per-dimension standard deviation within a batch), to tell collapsed codes.
+RECORD_NAMES = (*LOSS_NAMES, "code_std")
 
 
 def reconstruction_error(x_hat, x, kind):
@@ -295,8 +299,10 @@ class AAENet(NeuralNet):
             self.optimizer_.step()
 
         n_pairs = max(len(pairs), 1)
+        z = codes[0].detach()
+        spread = z.std(dim=0).mean() if z.shape[0] > 1 else zero
         losses = torch.stack(
-            [recon.detach(), d_loss.detach(), g_loss.detach(), d_acc / n_pairs, ce.detach()]
+            [recon.detach(), d_loss.detach(), g_loss.detach(), d_acc / n_pairs, ce.detach(), spread]
         )
         return {"loss": recon.detach(), "losses": losses}
 
@@ -315,7 +321,7 @@ class AAENet(NeuralNet):
             n_seen += n
             self.notify("on_batch_end", batch=batch, training=training, **step)
         values = (total / n_seen).tolist()  # the epoch's only host synchronisation
-        record = dict(zip(LOSS_NAMES, values, strict=True))
+        record = dict(zip(RECORD_NAMES, values, strict=True))
         record["train_loss"] = (
             record["reconstruction_loss"] + self.adversarial_weight * record["generator_loss"]
         )
@@ -325,6 +331,46 @@ class AAENet(NeuralNet):
         for key, value in record.items():
             self.history.record(key, value)
         self.history.record("train_batch_count", len(iterator))
+        # The state at the end of every finished epoch, kept so that an interruption or
+        # a divergence in the next epoch can fall back to it (see BaseAAE._fit).
+        self.last_good = self.snapshot()
+
+    # -- snapshots ------------------------------------------------------------------------
+    def snapshot(self):
+        """Copy the weights, optimizer states, epoch count and RNG states."""
+        return {
+            "module": {k: v.detach().clone() for k, v in self.module_.state_dict().items()},
+            "optimizers": [
+                copy.deepcopy(opt.state_dict())
+                for opt in (self.optimizer_, self.optimizer_discriminator_)
+            ],
+            "n_epochs": len(self.history),
+            "rngs": (
+                self.prior_rng_.get_state(),
+                *(g.get_state() for g in self._generators()),
+            ),
+        }
+
+    def restore(self, snapshot):
+        """Return to a ``snapshot()``: weights, optimizers, history and RNG states."""
+        self.module_.load_state_dict(snapshot["module"])
+        for opt, state in zip(
+            (self.optimizer_, self.optimizer_discriminator_), snapshot["optimizers"], strict=True
+        ):
+            opt.load_state_dict(state)
+        del self.history[snapshot["n_epochs"] :]
+        prior_state, *generator_states = snapshot["rngs"]
+        self.prior_rng_.set_state(prior_state)
+        for generator, state in zip(self._generators(), generator_states, strict=True):
+            generator.set_state(state)
+
+    def _generators(self):
+        return (self.data_generator_, self.noise_generator_, self.discriminator_generator_)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("last_good", None)  # a copy of the weights: not worth pickling twice
+        return state
 
     def _divergence_message(self, bad, record):
         epoch = len(self.history)

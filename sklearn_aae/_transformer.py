@@ -106,6 +106,7 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAAE)
         device="auto",
         n_jobs=None,
         callbacks=None,
+        on_divergence="raise",
         random_state=None,
         verbose=0,
         labels=None,
@@ -128,6 +129,7 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAAE)
             device=device,
             n_jobs=n_jobs,
             callbacks=callbacks,
+            on_divergence=on_divergence,
             random_state=random_state,
             verbose=verbose,
         )

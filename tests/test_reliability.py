@@ -1,0 +1,189 @@
+"""Reliability: divergence, interruption, failure modes of the adversarial game."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_array_equal
+from skorch.callbacks import Callback
+
+from sklearn_aae import (
+    AAETransformer,
+    AdversarialTrainingWarning,
+    DivergenceError,
+    NormalPrior,
+    TrainingInterruptedWarning,
+    UniformPrior,
+)
+
+
+def fast(**params):
+    params.setdefault("hidden_layer_sizes", (32, 32))
+    params.setdefault("max_iter", 6)
+    params.setdefault("random_state", 0)
+    return AAETransformer(**params)
+
+
+class PoisonAt(Callback):
+    """Turn the encoder's weights into NaN when epoch ``epoch`` begins."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_begin(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            with torch.no_grad():
+                net.module_.encoder.net[0].weight.fill_(float("nan"))
+
+
+class InterruptAt(Callback):
+    """Raise KeyboardInterrupt in the middle of epoch ``epoch``, as Ctrl-C would."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_batch_end(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            raise KeyboardInterrupt
+
+
+def test_divergence_error_names_the_epoch(blobs):
+    X, _ = blobs
+    aae = fast(callbacks=[PoisonAt(3)])
+    with pytest.raises(DivergenceError, match="epoch 3"):
+        aae.fit(X)
+    assert not hasattr(aae, "n_iter_")
+
+
+def test_divergence_can_restore_the_last_good_epoch(blobs):
+    X, _ = blobs
+    reference = fast(max_iter=2).fit(X)
+    aae = fast(callbacks=[PoisonAt(3)], on_divergence="restore")
+    with pytest.warns(TrainingInterruptedWarning, match="end of epoch 2"):
+        aae.fit(X)
+    assert aae.diverged_ and aae.n_iter_ == 2 and len(aae.loss_curve_) == 2
+    codes = aae.transform(X)
+    assert np.isfinite(codes).all()
+    assert_array_equal(codes, reference.transform(X))  # exactly the model after epoch 2
+
+
+def test_divergence_in_the_first_epoch_restores_nothing(blobs):
+    X, _ = blobs
+    aae = fast(callbacks=[PoisonAt(1)], on_divergence="restore")
+    with pytest.raises(DivergenceError):
+        aae.fit(X)
+    assert not hasattr(aae, "net_")
+
+
+def test_interruption_keeps_the_last_finished_epoch_and_reraises(blobs):
+    X, _ = blobs
+    reference = fast(max_iter=3).fit(X)
+    aae = fast(callbacks=[InterruptAt(4)])
+    with pytest.warns(TrainingInterruptedWarning, match="interrupted"):
+        with pytest.raises(KeyboardInterrupt):
+            aae.fit(X)
+    assert aae.interrupted_ and aae.n_iter_ == 3
+    assert_array_equal(aae.transform(X), reference.transform(X))
+
+
+def test_interruption_before_the_first_epoch_ends_leaves_it_unfitted(blobs):
+    X, _ = blobs
+    aae = fast(callbacks=[InterruptAt(1)])
+    with pytest.raises(KeyboardInterrupt):
+        aae.fit(X)
+    assert not hasattr(aae, "net_") and not hasattr(aae, "interrupted_")
+
+
+def test_interrupted_model_resumes_like_an_uninterrupted_one(blobs):
+    """The kept state includes the optimizers and RNGs, so training can go on."""
+    X, _ = blobs
+    uninterrupted = fast(max_iter=5).fit(X)
+    aae = fast(max_iter=5, callbacks=[InterruptAt(3)])
+    with pytest.warns(TrainingInterruptedWarning), pytest.raises(KeyboardInterrupt):
+        aae.fit(X)
+    aae.set_params(warm_start=True, max_iter=3, callbacks=None).fit(X)
+    assert aae.n_iter_ == 5
+    assert_array_equal(aae.transform(X), uninterrupted.transform(X))
+
+
+def test_a_real_sigint_during_fit(tmp_path):
+    """Ctrl-C sent to a real fit in another process: a usable model of a finished epoch."""
+    script = tmp_path / "fit.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import json, signal, warnings
+            import numpy as np, torch
+            from skorch.callbacks import Callback
+            from sklearn_aae import AAETransformer
+
+            # A child of a non-interactive shell may inherit SIGINT ignored: restore
+            # Python's own handler, which raises KeyboardInterrupt.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            torch.set_num_threads(1)
+
+            class Ready(Callback):
+                def on_epoch_end(self, net, **kwargs):
+                    if len(net.history) == 2:
+                        print("ready", flush=True)
+
+            X = np.random.RandomState(0).standard_normal((2000, 20)).astype("float32")
+            aae = AAETransformer(
+                hidden_layer_sizes=(64,), max_iter=100000, random_state=0, callbacks=[Ready()]
+            )
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    aae.fit(X)
+                except KeyboardInterrupt:
+                    pass
+            Z = aae.transform(X)
+            print(json.dumps({"interrupted": aae.interrupted_, "n_iter": aae.n_iter_,
+                              "finite": bool(np.isfinite(Z).all()),
+                              "warned": [str(w.message)[:40] for w in caught]}))
+            """
+        )
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert proc.stdout.readline().strip() == "ready"  # two epochs have finished
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["interrupted"] and result["finite"] and result["n_iter"] >= 2
+    assert any("interrupted" in w for w in result["warned"])
+
+
+def test_a_winning_discriminator_is_named(blobs):
+    X, _ = blobs
+    # A prior far from where the codes start, and too small a λ to bring them there.
+    far = UniformPrior(low=100.0, high=101.0)
+    aae = fast(adversarial_weight=1e-6, prior=far, max_iter=20)
+    with pytest.warns(AdversarialTrainingWarning, match="discriminator told codes"):
+        aae.fit(X)
+    assert min(aae.discriminator_accuracy_curve_[-10:]) > 0.95
+    # A plain autoencoder (λ = 0) loses to its discriminator by design: no warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AdversarialTrainingWarning)
+        fast(adversarial_weight=0.0, prior=far, max_iter=20).fit(X)
+
+
+def test_codes_collapsed_onto_a_point_are_named(blobs):
+    X, _ = blobs
+    aae = fast(adversarial_weight=0.0, prior=NormalPrior(scale=1e4), max_iter=2)
+    with pytest.warns(AdversarialTrainingWarning, match="collapsed onto a point"):
+        aae.fit(X)
