@@ -7,8 +7,7 @@ from ._exceptions import AdversarialTrainingWarning, DivergenceError, TrainingIn
 from ._metrics import maximum_mean_discrepancy, mmd_test, prior_fit_score
 from ._priors import CategoricalPrior, MixturePrior, NormalPrior, SwissRollPrior, UniformPrior
 from ._transformer import AAETransformer
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "AAEClassifier",

@@ -30,6 +30,7 @@ from ._networks import ENCODERS, build_module
 from ._priors import _PRIORS, CategoricalPrior, _PriorSampler
 from ._runtime import apply_in_chunks, as_float32, resolve_device, to_tensor, torch_runtime
 from ._training import LOSS_NAMES, AAENet, TrainingData, reconstruction_error
+from ._version import STATE_FORMAT, __version__
 
 RECONSTRUCTION_LOSSES = ("squared_error", "binary_crossentropy")
 
@@ -559,6 +560,27 @@ class BaseAAE(BaseEstimator):
         X32 = self._validate_X(X, reset=False)
         encoder = self.net_.module_.encoder
         return self._run(lambda x: encoder.mean(x)[0], X32, self.n_components)
+
+    # -- persistence -----------------------------------------------------------------------
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_sklearn_aae"] = {"version": __version__, "format": STATE_FORMAT}
+        return state
+
+    def __setstate__(self, state):
+        saved = state.pop("_sklearn_aae", None)
+        if saved is None or saved.get("format") != STATE_FORMAT:
+            found = "no sklearn-aae state" if saved is None else saved
+            raise ValueError(
+                f"Cannot load this {type(self).__name__}: its pickled state ({found}) is not "
+                f"in the format this sklearn-aae {__version__} reads (format "
+                f"{STATE_FORMAT}). Load it with the sklearn-aae version that saved it and "
+                "refit, or save the weights with sklearn_aae.export.save_safetensors."
+            )
+        super().__setstate__(state)
+        if getattr(self, "device_", None) is not None and self.device_.type != "cpu":
+            # skorch maps the weights to the CPU when the saved device is missing here.
+            self.device_ = torch.device(self.net_.device)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

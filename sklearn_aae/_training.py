@@ -73,6 +73,21 @@ def r1_penalty(d_real, z_real):
     return 0.5 * grad.pow(2).sum(dim=1).mean()
 
 
+def _load_generator(saved, fallback):
+    """Rebuild a pickled generator on its device, or on ``fallback`` if that is gone."""
+    if isinstance(saved, torch.Generator):
+        return saved
+    device = torch.device(saved["device"])
+    if device.type == "cuda" and not torch.cuda.is_available():
+        device = fallback
+    generator = torch.Generator(device)
+    try:
+        generator.set_state(saved["state"])
+    except RuntimeError:  # a CUDA state does not fit a CPU generator: reseed from it
+        generator.manual_seed(int(saved["state"].to(torch.int64).sum()))
+    return generator
+
+
 class TrainingData(torch.utils.data.Dataset):
     """The tensors of one fit, already on the device, batched by ``EpochBatches``.
 
@@ -367,10 +382,26 @@ class AAENet(NeuralNet):
     def _generators(self):
         return (self.data_generator_, self.noise_generator_, self.discriminator_generator_)
 
+    # -- pickling -------------------------------------------------------------------------
+    # Random generators are pickled as (device, state) so that a model trained on CUDA
+    # loads where CUDA is missing: skorch maps the weights to the CPU, and a generator
+    # whose device is gone is re-created on the CPU, seeded from its saved state.
+    _GENERATORS = ("data_generator_", "noise_generator_", "discriminator_generator_")
+
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("last_good", None)  # a copy of the weights: not worth pickling twice
+        for name in self._GENERATORS:
+            if isinstance(state.get(name), torch.Generator):
+                gen = state[name]
+                state[name] = {"device": str(gen.device), "state": gen.get_state()}
         return state
+
+    def __setstate__(self, state):
+        saved = {name: state.pop(name) for name in self._GENERATORS if name in state}
+        super().__setstate__(state)
+        for name, value in saved.items():
+            setattr(self, name, _load_generator(value, torch.device(self.device or "cpu")))
 
     def _divergence_message(self, bad, record):
         epoch = len(self.history)

@@ -414,3 +414,29 @@ def test_sparse_input_gives_the_model_of_its_dense_twin():
     assert (X != kept).nnz == 0 and X.dtype == kept.dtype  # the user's matrix is untouched
     with pytest.raises(ValueError, match="too large for float32"):
         fast().fit(sp.csr_matrix(np.array([[3.4028235677973366e38, 0.0], [0.0, 1.0]])))
+
+
+def test_pickle_records_the_state_format_and_refuses_unknown_ones(blobs):
+    import sklearn_aae
+
+    X, _ = blobs
+    aae = fast(max_iter=2).fit(X)
+    state = aae.__getstate__()
+    assert state["_sklearn_aae"] == {"version": sklearn_aae.__version__, "format": 1}
+    fresh = AAETransformer.__new__(AAETransformer)
+    future = {**state, "_sklearn_aae": {"version": "9.0", "format": 9}}
+    with pytest.raises(ValueError, match="not in the format this sklearn-aae"):
+        fresh.__setstate__(future)
+    foreign = {k: v for k, v in state.items() if k != "_sklearn_aae"}
+    with pytest.raises(ValueError, match="no sklearn-aae state"):
+        fresh.__setstate__(foreign)
+
+
+def test_pickled_model_continues_training_like_an_unpickled_one(blobs):
+    """Weights, optimizer moments and random generators all survive pickling."""
+    X, _ = blobs
+    straight = fast(max_iter=4).fit(X)
+    halfway = fast(max_iter=2).fit(X)
+    resumed = pickle.loads(pickle.dumps(halfway)).set_params(warm_start=True).fit(X)
+    assert resumed.n_iter_ == 4
+    assert_array_equal(resumed.transform(X), straight.transform(X))
