@@ -276,8 +276,7 @@ class AAENet(NeuralNet):
         for name, fake, real, cond in pairs:
             # The R1 penalty stabilises a discriminator of the code alone. One that also
             # sees a label condition goes without: flattening it around the prior draws
-            # kept it from telling one class's mode from another's (0.15 against 0.99 of
-            # digits on their own mode; see docs/user_guide.md).
+            # kept it from telling one class's mode from another's (docs/user_guide.md).
             penalised = gamma > 0 and cond is None
             disc = module.discriminators[name]
             real = self._noisy(real).requires_grad_(penalised)
