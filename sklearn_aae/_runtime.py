@@ -46,7 +46,7 @@ def torch_runtime(n_jobs=None):
     """Run torch with ``n_jobs`` CPU threads and denormals flushed, then restore.
 
     Flushing denormals keeps Adam's decaying moments of rarely-updated weights (pixels
-    that are always zero) from slowing epochs down by up to 1.7x on CPU. torch has no
+    that are always zero) from slowing later epochs down on CPU. torch has no
     getter for that flag, so it is switched back to torch's default (off) on exit.
     """
     n_threads = _n_threads(n_jobs)
