@@ -41,6 +41,16 @@ _WINNING_ACCURACY = 0.95
 _WINNING_EPOCHS = 10
 _COLLAPSE_RATIO = 0.01
 
+# What validating data sets on the estimator (besides the fitted networks), and the
+# flags of a fit that stopped early: restored together when a fit fails.
+_DATA_STATE = (
+    "n_features_in_",
+    "feature_names_in_",
+    "classes_",
+    "interrupted_",
+    "diverged_",
+)
+
 
 def _check_layer_sizes(sizes, name):
     try:
@@ -304,6 +314,25 @@ class BaseAAE(BaseEstimator):
 
     # -- fitting ---------------------------------------------------------------------------
     def _fit(self, X, y=None, *, epochs, reset):
+        """Validate, train, and set the fitted attributes; all or nothing.
+
+        A call that fails leaves the estimator as it was before it (unfitted after a
+        first fit), except where the last finished epoch is kept on purpose (Ctrl-C, or
+        a divergence with ``on_divergence="restore"``).
+        """
+        saved = {k: v for k, v in vars(self).items() if k in _DATA_STATE}
+        for name in ("interrupted_", "diverged_"):
+            self.__dict__.pop(name, None)
+        try:
+            return self._train(X, y, epochs=epochs, reset=reset)
+        except BaseException:
+            if not getattr(self, "interrupted_", False):
+                for name in _DATA_STATE:
+                    self.__dict__.pop(name, None)
+                self.__dict__.update(saved)
+            raise
+
+    def _train(self, X, y, *, epochs, reset):
         X32 = self._validate_X(X, reset=reset)
         y_codes = self._encode_targets(y, X32.shape[0], reset=reset)
         with torch_runtime(self.n_jobs):
@@ -342,6 +371,7 @@ class BaseAAE(BaseEstimator):
         return self
 
     def _set_fitted(self, net, device):
+        net.module_.eval()  # inference never switches modes (see _run)
         self.net_ = net
         self.device_ = device
         self.prior_ = net.prior_samplers_["z"].prior
@@ -434,14 +464,20 @@ class BaseAAE(BaseEstimator):
 
     # -- inference -------------------------------------------------------------------------
     def _run(self, fn, X32, n_out):
-        module = self.net_.module_
-        was_training = module.training
-        module.eval()
-        try:
-            with torch_runtime(self.n_jobs):
-                return apply_in_chunks(fn, X32, self.device_, n_out)
-        finally:
-            module.train(was_training)
+        """Apply ``fn`` to X in chunks, without gradients; refuse non-finite outputs.
+
+        The networks stay in eval mode between fits (``_set_fitted``), so inference
+        writes no shared state and may run from several threads at once.
+        """
+        with torch_runtime(self.n_jobs, flush_denormal=False):
+            out = apply_in_chunks(fn, X32, self.device_, n_out)
+        if not np.isfinite(out).all():
+            raise ValueError(
+                "The networks' output overflowed to infinity or NaN for this input: its "
+                "values are far larger than the training data's. Scale X the way the "
+                "training data were scaled (e.g. with the same StandardScaler)."
+            )
+        return out
 
     def _output(self, x_hat):
         if self.reconstruction_loss == "binary_crossentropy":

@@ -42,18 +42,20 @@ def _n_threads(n_jobs):
 
 
 @contextmanager
-def torch_runtime(n_jobs=None):
-    """Run torch with ``n_jobs`` CPU threads and denormals flushed, then restore.
+def torch_runtime(n_jobs=None, flush_denormal=True):
+    """Run torch with ``n_jobs`` CPU threads and (for training) denormals flushed.
 
     Flushing denormals keeps Adam's decaying moments of rarely-updated weights (pixels
     that are always zero) from slowing later epochs down on CPU. torch has no
     getter for that flag, so it is switched back to torch's default (off) on exit.
+    Inference leaves the flag alone: it is process-wide, and calls from several threads
+    would switch it under each other.
     """
     n_threads = _n_threads(n_jobs)
     previous = torch.get_num_threads()
     if n_threads is not None and n_threads != previous:
         torch.set_num_threads(n_threads)
-    flushed = torch.set_flush_denormal(True)
+    flushed = flush_denormal and torch.set_flush_denormal(True)
     try:
         yield
     finally:

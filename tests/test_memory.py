@@ -155,13 +155,6 @@ def test_transform_from_several_threads_equals_serial(fitted, n_jobs):
     assert torch.get_num_threads() == threads_before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BaseAAE._run switches the shared module to eval() and back to its previous "
-    "mode around every call, unguarded: overlapping calls run a forward pass in training "
-    "mode and leave the module in eval mode (reported to the package owner)",
-)
 def test_overlapping_transforms_keep_eval_mode_and_restore_the_mode(X):
     """Two overlapping transform calls, in the interleaving that exposes the race.
 
