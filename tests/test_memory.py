@@ -156,12 +156,13 @@ def test_transform_from_several_threads_equals_serial(fitted, n_jobs):
 
 
 def test_overlapping_transforms_keep_eval_mode_and_restore_the_mode(X):
-    """Two overlapping transform calls, in the interleaving that exposes the race.
+    """Two overlapping transform calls, forced into the interleaving of a mode race.
 
-    A enters (the module was in training mode: A switches it to eval), B enters (sees
-    eval), A returns (restores training mode) while B is still in its forward pass, then
-    B returns (restores eval). The codes are unaffected today (no dropout or batch norm),
-    but the mode is shared state that inference should not write.
+    A enters its forward pass, B enters, A returns while B is still in its forward pass,
+    then B returns. Inference that switched the shared module to eval() and back around
+    each call (as it did before commit 43b8d94) made B run in training mode and left the
+    module in eval mode. The codes were unaffected (no dropout or batch norm), but the
+    mode is shared state that inference must not write.
     """
     fitted = small(max_iter=1).fit(X)
     module = fitted.net_.module_
