@@ -372,6 +372,8 @@ class BaseAAE(BaseEstimator):
 
     def _set_fitted(self, net, device):
         net.module_.eval()  # inference never switches modes (see _run)
+        for optimizer in (net.optimizer_, net.optimizer_discriminator_):
+            optimizer.zero_grad(set_to_none=True)  # a fitted model keeps no gradients
         self.net_ = net
         self.device_ = device
         self.prior_ = net.prior_samplers_["z"].prior

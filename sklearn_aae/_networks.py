@@ -69,6 +69,8 @@ class Encoder(nn.Module):
         z, logits = self._split(self.net(x))
         if self.kind == "gaussian":
             mu, log_var = z.chunk(2, dim=1)
+            # Bounded, so that one bad step on unscaled input cannot make sigma overflow.
+            log_var = log_var.clamp(-20.0, 10.0)
             eps = torch.randn(mu.shape, device=x.device, dtype=x.dtype, generator=generator)
             z = mu + torch.exp(0.5 * log_var) * eps
         return z, logits
