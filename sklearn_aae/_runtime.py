@@ -10,8 +10,10 @@ import scipy.sparse as sp
 import torch
 
 # Rows per forward pass at inference: large enough to amortise the per-call overhead,
-# small enough that an X larger than the device's memory streams through in chunks.
-INFERENCE_CHUNK = 8192
+# small enough that the activations of a 256-wide layer stay in cache (8192 rows were
+# slower on CPU, see benchmarks/bench_speed.py) and that an X larger than the device's
+# memory streams through in chunks.
+INFERENCE_CHUNK = 4096
 
 
 def resolve_device(device):
