@@ -10,9 +10,8 @@ import scipy.sparse as sp
 import torch
 
 # Rows per forward pass at inference: large enough to amortise the per-call overhead,
-# small enough that the activations of a 256-wide layer stay in cache (8192 rows were
-# slower on CPU, see benchmarks/bench_speed.py) and that an X larger than the device's
-# memory streams through in chunks.
+# small enough that the activations of a 256-wide layer stay in cache and that an X
+# larger than the device's memory streams through in chunks.
 INFERENCE_CHUNK = 4096
 
 
