@@ -3,7 +3,12 @@
 from ._classifier import AAEClassifier
 from ._cluster_heads import AAEClusterHeadTransformer
 from ._clusterer import AAEClusterer
-from ._exceptions import AdversarialTrainingWarning, DivergenceError, TrainingInterruptedWarning
+from ._exceptions import (
+    AdversarialTrainingWarning,
+    DeviceMemoryError,
+    DivergenceError,
+    TrainingInterruptedWarning,
+)
 from ._metrics import maximum_mean_discrepancy, mmd_test, prior_fit_score
 from ._priors import CategoricalPrior, MixturePrior, NormalPrior, SwissRollPrior, UniformPrior
 from ._transformer import AAETransformer
@@ -16,6 +21,7 @@ __all__ = [
     "AAETransformer",
     "AdversarialTrainingWarning",
     "CategoricalPrior",
+    "DeviceMemoryError",
     "DivergenceError",
     "MixturePrior",
     "NormalPrior",

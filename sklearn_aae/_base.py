@@ -25,10 +25,23 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._exceptions import AdversarialTrainingWarning, DivergenceError, TrainingInterruptedWarning
+from ._exceptions import (
+    AdversarialTrainingWarning,
+    DeviceMemoryError,
+    DivergenceError,
+    TrainingInterruptedWarning,
+)
 from ._networks import ENCODERS, build_module
 from ._priors import _PRIORS, CategoricalPrior, _PriorSampler
-from ._runtime import apply_in_chunks, as_float32, resolve_device, to_tensor, torch_runtime
+from ._runtime import (
+    INFERENCE_CHUNK,
+    apply_in_chunks,
+    as_float32,
+    free_device_memory,
+    resolve_device,
+    to_tensor,
+    torch_runtime,
+)
 from ._training import LOSS_NAMES, AAENet, TrainingData, reconstruction_error
 from ._version import STATE_FORMAT, __version__
 
@@ -50,6 +63,15 @@ _DATA_STATE = (
     "interrupted_",
     "diverged_",
 )
+
+
+# Inference that runs out of device memory retries with a quarter of the rows per
+# chunk, down to this many.
+_MIN_CHUNK = 64
+
+
+def _first_line(exc):
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _check_layer_sizes(sizes, name):
@@ -105,6 +127,8 @@ class BaseAAE(BaseEstimator):
         "discriminator_learning_rate": [Interval(Real, 0, None, closed="neither")],
         "discriminator_noise": [Interval(Real, 0, None, closed="left")],
         "gradient_penalty": [Interval(Real, 0, None, closed="left")],
+        "input_noise": [Interval(Real, 0, None, closed="left")],
+        "precision": [StrOptions({"float32", "bfloat16"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
@@ -130,6 +154,8 @@ class BaseAAE(BaseEstimator):
         discriminator_learning_rate=5e-4,
         discriminator_noise=0.0,
         gradient_penalty=10.0,
+        input_noise=0.0,
+        precision="float32",
         batch_size=128,
         max_iter=100,
         warm_start=False,
@@ -151,6 +177,8 @@ class BaseAAE(BaseEstimator):
         self.discriminator_learning_rate = discriminator_learning_rate
         self.discriminator_noise = discriminator_noise
         self.gradient_penalty = gradient_penalty
+        self.input_noise = input_noise
+        self.precision = precision
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.warm_start = warm_start
@@ -304,6 +332,8 @@ class BaseAAE(BaseEstimator):
         net.discriminator_lr = float(self.discriminator_learning_rate)
         net.discriminator_noise = float(self.discriminator_noise)
         net.gradient_penalty = float(self.gradient_penalty)
+        net.input_noise = float(self.input_noise)
+        net.precision = self.precision
         net.reconstruction_loss = self.reconstruction_loss
         if getattr(net, "initialized_", False):
             for group in net.optimizer_discriminator_.param_groups:
@@ -325,11 +355,20 @@ class BaseAAE(BaseEstimator):
             self.__dict__.pop(name, None)
         try:
             return self._train(X, y, epochs=epochs, reset=reset)
-        except BaseException:
+        except BaseException as exc:
             if not getattr(self, "interrupted_", False):
                 for name in _DATA_STATE:
                     self.__dict__.pop(name, None)
                 self.__dict__.update(saved)
+            if isinstance(exc, torch.OutOfMemoryError) and not isinstance(exc, DeviceMemoryError):
+                free_device_memory(exc)
+                raise DeviceMemoryError(
+                    f"The device ran out of memory while training ({_first_line(exc)}). "
+                    f"Lower batch_size (now {self.batch_size}) or hidden_layer_sizes (now "
+                    f"{self.hidden_layer_sizes}), free the memory that other models hold "
+                    "on the device, or fit with device='cpu'. The estimator is left as it "
+                    "was before this call."
+                ) from exc
             raise
 
     def _train(self, X, y, *, epochs, reset):
@@ -471,8 +510,23 @@ class BaseAAE(BaseEstimator):
         The networks stay in eval mode between fits (``_set_fitted``), so inference
         writes no shared state and may run from several threads at once.
         """
-        with torch_runtime(self.n_jobs, flush_denormal=False):
-            out = apply_in_chunks(fn, X32, self.device_, n_out)
+        chunk = INFERENCE_CHUNK
+        while True:
+            try:
+                with torch_runtime(self.n_jobs, flush_denormal=False):
+                    out = apply_in_chunks(fn, X32, self.device_, n_out, chunk=chunk)
+                break
+            except torch.OutOfMemoryError as exc:
+                # Fewer rows at a time need less memory: retry down to _MIN_CHUNK rows.
+                free_device_memory(exc)
+                if chunk <= _MIN_CHUNK:
+                    raise DeviceMemoryError(
+                        f"The device ran out of memory running the networks even "
+                        f"{chunk} rows at a time ({_first_line(exc)}). Free the memory "
+                        "that other models or tensors hold on the device "
+                        "(torch.cuda.empty_cache() returns torch's cached blocks)."
+                    ) from exc
+                chunk //= 4
         if not np.isfinite(out).all():
             raise ValueError(
                 "The networks' output overflowed to infinity or NaN for this input: its "

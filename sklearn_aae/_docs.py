@@ -44,6 +44,16 @@ gradient_penalty : float, default=10.0
     category. 0 turns it off (the paper's plain GAN loss). A discriminator that also
     sees labels (``labels="prior"``) is never penalised: the penalty blurs the modes of
     the classes into each other.
+input_noise : float, default=0.0
+    Standard deviation of Gaussian noise added to the encoder's input during training
+    (a denoising autoencoder; the paper used 0.3 on MNIST for its semi-supervised and
+    clustering models); the decoder must still give back the clean input. In units of
+    X, so scale X first. ``transform`` never adds noise.
+precision : {"float32", "bfloat16"}, default="float32"
+    Arithmetic of the training's forward passes. ``"bfloat16"`` runs them under
+    ``torch.autocast`` in bfloat16 (mixed precision: weights, gradients, optimizer
+    states and losses stay float32); it pays on GPUs with bfloat16 matrix units and
+    wide layers. Inference is always float32.
 batch_size : int, default=128
     Mini-batch size; clipped to the number of samples.
 max_iter : int, default=100

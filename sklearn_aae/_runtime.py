@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import traceback
 from contextlib import contextmanager
 
 import numpy as np
@@ -111,16 +113,29 @@ def dense_rows(X32, rows, device):
 
 
 @torch.inference_mode()
-def apply_in_chunks(fn, X32, device, n_out):
+def apply_in_chunks(fn, X32, device, n_out, chunk=INFERENCE_CHUNK):
     """``fn`` over row chunks of a float32 array or CSR matrix; returns float32 NumPy.
 
     Only one chunk at a time lives on the device, so X may be larger than its memory.
     """
     n = X32.shape[0]
-    if n <= INFERENCE_CHUNK:  # one chunk: hand back the output's own buffer, no copy
+    if n <= chunk:  # one chunk: hand back the output's own buffer, no copy
         return fn(dense_rows(X32, slice(0, n), device)).float().cpu().numpy()
     out = np.empty((n, n_out), dtype=np.float32)
-    for start in range(0, n, INFERENCE_CHUNK):
-        rows = slice(start, start + INFERENCE_CHUNK)
+    for start in range(0, n, chunk):
+        rows = slice(start, start + chunk)
         out[rows] = fn(dense_rows(X32, rows, device)).float().cpu().numpy()
     return out
+
+
+def free_device_memory(exc):
+    """Release what a failed call held on the device.
+
+    The exception's traceback keeps the finished frames' tensors alive (the batch, the
+    activations, a half-built network) for as long as the caller keeps the exception;
+    clearing those frames and torch's cache hands the memory back to the device.
+    """
+    traceback.clear_frames(exc.__traceback__)
+    gc.collect()
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        torch.cuda.empty_cache()

@@ -29,6 +29,7 @@ of Adam moments; a separate Adam for the adversarial step would normalise λ awa
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 
@@ -71,6 +72,10 @@ def r1_penalty(d_real, z_real):
     """
     (grad,) = torch.autograd.grad(d_real.sum(), z_real, create_graph=True)
     return 0.5 * grad.pow(2).sum(dim=1).mean()
+
+
+# Stands for the ``module`` parameter in a pickled net when it is ``module_`` itself.
+_SAME_AS_MODULE_ = "<the module_ attribute>"
 
 
 def _load_generator(saved, fallback):
@@ -169,9 +174,11 @@ class AAENet(NeuralNet):
 
     Parameters beyond skorch's: ``adversarial_weight`` (λ), ``discriminator_lr``,
     ``discriminator_noise`` (std of Gaussian noise on the discriminators' inputs),
-    ``gradient_penalty`` (R1 weight), ``reconstruction_loss``, ``betas`` (Adam's, shared
-    by both optimizers). Before training, the owner sets ``prior_samplers_`` (a dict: the
-    prior of every discriminator), ``prior_rng_`` (a NumPy RandomState),
+    ``gradient_penalty`` (R1 weight), ``input_noise`` (std of Gaussian noise on the
+    encoder's input), ``precision`` ("float32", or "bfloat16" autocast of the forward
+    passes), ``reconstruction_loss``, ``betas`` (Adam's, shared by both optimizers).
+    Before training, the owner sets ``prior_samplers_`` (a dict: the prior of every
+    discriminator), ``prior_rng_`` (a NumPy RandomState),
     ``data_generator_`` (CPU torch.Generator: shuffling) and ``noise_generator_`` /
     ``discriminator_generator_`` (device generators: posterior noise, discriminator
     noise).
@@ -185,6 +192,8 @@ class AAENet(NeuralNet):
         discriminator_lr=1e-3,
         discriminator_noise=0.0,
         gradient_penalty=10.0,
+        input_noise=0.0,
+        precision="float32",
         reconstruction_loss="squared_error",
         betas=(0.5, 0.999),
         **kwargs,
@@ -197,6 +206,8 @@ class AAENet(NeuralNet):
         self.discriminator_lr = discriminator_lr
         self.discriminator_noise = discriminator_noise
         self.gradient_penalty = gradient_penalty
+        self.input_noise = input_noise
+        self.precision = precision
         self.reconstruction_loss = reconstruction_loss
         self.betas = betas
 
@@ -242,6 +253,24 @@ class AAENet(NeuralNet):
         return out
 
     # -- one mini-batch -----------------------------------------------------------------
+    def _corrupted(self, x):
+        if self.input_noise > 0:
+            noise = torch.randn(
+                x.shape, device=x.device, dtype=x.dtype, generator=self.noise_generator_
+            )
+            return x + self.input_noise * noise
+        return x
+
+    def _autocast(self, x):
+        """Forward passes in bfloat16 under ``precision="bfloat16"`` (mixed precision).
+
+        Weights, gradients, optimizer states and losses stay float32; backward passes
+        run outside this context, as torch.autocast recommends.
+        """
+        if self.precision == "bfloat16":
+            return torch.autocast(x.device.type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
     def _noisy(self, z):
         if self.discriminator_noise > 0:
             noise = torch.randn(
@@ -257,19 +286,24 @@ class AAENet(NeuralNet):
         gamma = self.gradient_penalty
         zero = x.new_zeros(())
 
+        # The encoder sees a corrupted copy of the batch (denoising, as in the paper's
+        # semi-supervised and clustering models); the decoder must give back the clean x.
+        x_in = self._corrupted(x)
+
         # 1. reconstruction phase
         self.optimizer_.zero_grad(set_to_none=True)
-        codes = module.encoder(x, self.noise_generator_)
-        x_hat = module.decoder(module.decoder_input(codes, y))
-        recon = reconstruction_error(x_hat, x, self.reconstruction_loss).mean()
+        with self._autocast(x):
+            codes = module.encoder(x_in, self.noise_generator_)
+            x_hat = module.decoder(module.decoder_input(codes, y))
+        recon = reconstruction_error(x_hat.float(), x, self.reconstruction_loss).mean()
         (recon + module.extra_loss()).backward()
         self.optimizer_.step()
 
         # 2. regularization phase. One encoder pass serves both steps: the discriminators
         # see its detached codes, the encoder step back-propagates through it (the
         # encoder is unchanged in between, so this is exactly the naive three-pass loop).
-        with torch.set_grad_enabled(lam > 0):
-            codes = module.encoder(x, self.noise_generator_)
+        with torch.set_grad_enabled(lam > 0), self._autocast(x):
+            codes = module.encoder(x_in, self.noise_generator_)
         pairs = module.adversarial_pairs(codes, batch["prior"], y)
         self.optimizer_discriminator_.zero_grad(set_to_none=True)
         d_loss, d_acc = zero, zero
@@ -280,8 +314,9 @@ class AAENet(NeuralNet):
             penalised = gamma > 0 and cond is None
             disc = module.discriminators[name]
             real = self._noisy(real).requires_grad_(penalised)
-            d_real = disc(real, cond)
-            d_fake = disc(self._noisy(fake.detach()), cond)
+            with self._autocast(x):
+                d_real = disc(real, cond).float()
+                d_fake = disc(self._noisy(fake.detach()), cond).float()
             loss = F.binary_cross_entropy_with_logits(
                 d_real, torch.ones_like(d_real)
             ) + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
@@ -295,7 +330,8 @@ class AAENet(NeuralNet):
         module.discriminators.requires_grad_(False)
         g_loss = zero
         for name, fake, _, cond in pairs:
-            logits = module.discriminators[name](self._noisy(fake), cond)
+            with self._autocast(x):
+                logits = module.discriminators[name](self._noisy(fake), cond).float()
             g_loss = g_loss + F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
         module.discriminators.requires_grad_(True)
         if lam > 0:
@@ -307,13 +343,15 @@ class AAENet(NeuralNet):
         ce = zero
         if "x_labelled" in batch:
             self.optimizer_.zero_grad(set_to_none=True)
-            _, logits = module.encoder(batch["x_labelled"], self.noise_generator_)
-            ce = F.cross_entropy(logits, batch["y_labelled"])
+            x_lab = self._corrupted(batch["x_labelled"])
+            with self._autocast(x):
+                _, logits = module.encoder(x_lab, self.noise_generator_)
+            ce = F.cross_entropy(logits.float(), batch["y_labelled"])
             ce.backward()
             self.optimizer_.step()
 
         n_pairs = max(len(pairs), 1)
-        z = codes[0].detach()
+        z = codes[0].detach().float()
         spread = z.std(dim=0).mean() if z.shape[0] > 1 else zero
         losses = torch.stack(
             [recon.detach(), d_loss.detach(), g_loss.detach(), d_acc / n_pairs, ce.detach(), spread]
@@ -390,6 +428,11 @@ class AAENet(NeuralNet):
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("last_good", None)  # a copy of the weights: not worth pickling twice
+        if state.get("module") is getattr(self, "module_", None):
+            # ``module`` (the instance the net was built with) is ``module_`` itself.
+            # skorch saves ``module_`` apart, mapping its device on load; pickled here
+            # too, it would be saved twice and fail to load where its CUDA is missing.
+            state["module"] = _SAME_AS_MODULE_
         for name in self._GENERATORS:
             if isinstance(state.get(name), torch.Generator):
                 gen = state[name]
@@ -399,6 +442,8 @@ class AAENet(NeuralNet):
     def __setstate__(self, state):
         saved = {name: state.pop(name) for name in self._GENERATORS if name in state}
         super().__setstate__(state)
+        if isinstance(self.module, str) and self.module == _SAME_AS_MODULE_:
+            self.module = self.module_
         for name, value in saved.items():
             setattr(self, name, _load_generator(value, torch.device(self.device or "cpu")))
 

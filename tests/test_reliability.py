@@ -18,6 +18,7 @@ from skorch.callbacks import Callback
 from sklearn_aae import (
     AAETransformer,
     AdversarialTrainingWarning,
+    DeviceMemoryError,
     DivergenceError,
     NormalPrior,
     TrainingInterruptedWarning,
@@ -187,3 +188,63 @@ def test_codes_collapsed_onto_a_point_are_named(blobs):
     aae = fast(adversarial_weight=0.0, prior=NormalPrior(scale=1e4), max_iter=2)
     with pytest.warns(AdversarialTrainingWarning, match="collapsed onto a point"):
         aae.fit(X)
+
+
+class OutOfMemoryAt(Callback):
+    """Raise the error torch raises when the device is full, in epoch ``epoch``."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_batch_end(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+
+def test_out_of_memory_names_the_remedy_and_leaves_the_estimator_unfitted(blobs):
+    X, _ = blobs
+    aae = fast(callbacks=[OutOfMemoryAt(1)], batch_size=64)
+    with pytest.raises(DeviceMemoryError, match=r"batch_size \(now 64\)") as info:
+        aae.fit(X)
+    assert isinstance(info.value, torch.OutOfMemoryError)
+    assert isinstance(info.value, MemoryError)
+    assert "Tried to allocate 2.00 GiB" in str(info.value)
+    assert not hasattr(aae, "net_") and not hasattr(aae, "n_features_in_")
+
+
+def test_out_of_memory_in_a_warm_start_keeps_the_previous_model(blobs):
+    X, _ = blobs
+    aae = fast(max_iter=3).fit(X)
+    before = aae.transform(X)
+    aae.set_params(warm_start=True, callbacks=[OutOfMemoryAt(4)])
+    with pytest.raises(DeviceMemoryError):
+        aae.fit(X)
+    assert aae.n_iter_ == 3
+    assert_array_equal(aae.transform(X), before)
+
+
+def test_inference_out_of_memory_retries_with_smaller_chunks(blobs, monkeypatch):
+    import sklearn_aae._base as base
+
+    X, _ = blobs
+    aae = fast(max_iter=2).fit(X)
+    expected = aae.transform(X)
+    chunks = []
+
+    def at_most_100_rows(fn, X32, device, n_out, chunk):
+        chunks.append(chunk)
+        if chunk > 100:
+            raise torch.OutOfMemoryError("CUDA out of memory.")
+        return apply_in_chunks(fn, X32, device, n_out, chunk=chunk)
+
+    apply_in_chunks = base.apply_in_chunks
+    monkeypatch.setattr(base, "apply_in_chunks", at_most_100_rows)
+    assert_array_equal(aae.transform(X), expected)
+    assert chunks == [4096, 1024, 256, 64]
+
+    def never(fn, X32, device, n_out, chunk):
+        raise torch.OutOfMemoryError("CUDA out of memory.")
+
+    monkeypatch.setattr(base, "apply_in_chunks", never)
+    with pytest.raises(DeviceMemoryError, match="even 64 rows at a time"):
+        aae.transform(X)

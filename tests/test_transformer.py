@@ -72,6 +72,29 @@ def test_transform_is_deterministic_for_every_encoder(blobs):
         assert_allclose(aae.transform(X[:17]), aae.transform(X)[:17], rtol=1e-5, atol=1e-6)
 
 
+def test_bfloat16_mixed_precision_trains_float32_weights(blobs):
+    X, _ = blobs
+    full = fast(max_iter=30).fit(X)
+    mixed = fast(max_iter=30, precision="bfloat16").fit(X)
+    curve = mixed.reconstruction_loss_curve_
+    assert curve[-1] < 0.5 * curve[0]
+    assert all(p.dtype == torch.float32 for p in mixed.net_.module_.parameters())
+    Z = mixed.transform(X)
+    assert Z.dtype == np.float32 and np.isfinite(Z).all()
+    # bfloat16 forward passes train a different model of about the same quality
+    assert not np.array_equal(Z, full.transform(X))
+    assert mixed.score(X) > 2 * full.score(X)
+
+
+def test_input_noise_trains_a_denoising_encoder_and_transform_stays_clean(blobs):
+    X, _ = blobs
+    plain = fast().fit(X)
+    noisy = fast(input_noise=0.5).fit(X)
+    assert not np.array_equal(noisy.transform(X), plain.transform(X))
+    assert_array_equal(noisy.transform(X), noisy.transform(X))
+    assert_array_equal(noisy.transform(X), fast(input_noise=0.5).fit(X).transform(X))
+
+
 def test_fit_transform_equals_fit_then_transform(blobs):
     X, _ = blobs
     assert_array_equal(fast().fit_transform(X), fast().fit(X).transform(X))
@@ -414,6 +437,29 @@ def test_sparse_input_gives_the_model_of_its_dense_twin():
     assert (X != kept).nnz == 0 and X.dtype == kept.dtype  # the user's matrix is untouched
     with pytest.raises(ValueError, match="too large for float32"):
         fast().fit(sp.csr_matrix(np.array([[3.4028235677973366e38, 0.0], [0.0, 1.0]])))
+
+
+def test_weights_are_pickled_once_through_skorchs_device_mapping(blobs):
+    # skorch saves module_ and the optimizers apart and maps them to the CPU on a machine
+    # without CUDA; a weight tensor pickled anywhere else would be saved twice, and a
+    # CUDA one would fail to load there (tests/test_gpu.py loads one without CUDA).
+    import io
+
+    X, _ = blobs
+    aae = fast(max_iter=2).fit(X)
+    plain = []
+
+    class Spy(pickle.Pickler):
+        def reducer_override(self, obj):
+            if isinstance(obj, torch.Tensor) and obj.is_floating_point():
+                plain.append(tuple(obj.shape))
+            return NotImplemented
+
+    Spy(io.BytesIO()).dump(aae)
+    assert plain == []
+    loaded = pickle.loads(pickle.dumps(aae))
+    assert loaded.net_.module is loaded.net_.module_
+    assert_array_equal(loaded.transform(X), aae.transform(X))
 
 
 def test_pickle_records_the_state_format_and_refuses_unknown_ones(blobs):

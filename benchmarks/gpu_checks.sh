@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Everything that needs a CUDA GPU, in one run: the `gpu` tests and the GPU figures of
+# docs/benchmarks.md (speed on MNIST 60k and digits, a time-limited Parzen run).
+#
+#   benchmarks/gpu_checks.sh OUT_DIR [MNIST_DIR]
+#
+# Each step has its own time limit and writes OUT_DIR/<step>.log; the end of each log is
+# printed. Steps are ordered by what matters most if the machine's time runs short.
+set -u
+out=${1:?usage: gpu_checks.sh OUT_DIR [MNIST_DIR]}
+mnist=${2:-../shared/data/mnist}
+mkdir -p "$out"
+export PYTHONUNBUFFERED=1
+py=${PYTHON:-python3}
+
+step() {
+    local name=$1 limit=$2
+    shift 2
+    echo "=== $name (limit ${limit}s, $(date +%T))"
+    timeout "$limit" "$@" >"$out/$name.log" 2>&1
+    echo "--- $name: exit $?"
+    tail -n "${TAIL:-22}" "$out/$name.log"
+}
+
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+"$py" -c "import torch, sklearn, skorch, numpy; print('torch', torch.__version__, \
+'sklearn', sklearn.__version__, 'skorch', skorch.__version__, 'numpy', numpy.__version__)"
+
+step tests 150 "$py" -m pytest -m gpu tests/test_gpu.py -q -p no:cacheprovider -rfE
+step speed_mnist60k 160 "$py" benchmarks/bench_speed.py --data mnist --n 60000 \
+    --mnist "$mnist" --device cuda --epochs 2 --rounds 3 --bf16
+TAIL=12 step parzen 180 "$py" benchmarks/bench_parzen.py --preset gpu --mnist "$mnist" \
+    --max-minutes "${PARZEN_MINUTES:-2.2}"
+step speed_digits 60 "$py" benchmarks/bench_speed.py --data digits --device cuda \
+    --epochs 3 --rounds 3 --bf16
