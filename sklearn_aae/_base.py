@@ -42,7 +42,7 @@ from ._runtime import (
     to_tensor,
     torch_runtime,
 )
-from ._training import LOSS_NAMES, AAENet, TrainingData, reconstruction_error
+from ._training import LOSS_NAMES, AAENet, EpochProgress, TrainingData, reconstruction_error
 from ._version import STATE_FORMAT, __version__
 
 RECONSTRUCTION_LOSSES = ("squared_error", "binary_crossentropy")
@@ -68,6 +68,11 @@ _DATA_STATE = (
 # Inference that runs out of device memory retries with a quarter of the rows per
 # chunk, down to this many.
 _MIN_CHUNK = 64
+
+
+def _table_verbosity(verbose):
+    """Return the verbosity of skorch's per-epoch table: from verbose=2 on (1: a bar)."""
+    return int(verbose >= 2)
 
 
 def _first_line(exc):
@@ -313,7 +318,7 @@ class BaseAAE(BaseEstimator):
         net = AAENet(
             module,
             callbacks=copy.deepcopy(self.callbacks),
-            verbose=self.verbose,
+            verbose=_table_verbosity(self.verbose),
             device=device,
         )
         net.prior_samplers_ = samplers
@@ -327,7 +332,11 @@ class BaseAAE(BaseEstimator):
 
     def _configure_net(self, net):
         """Copy the training hyper-parameters onto the net (also for warm starts)."""
-        net.set_params(lr=self.learning_rate, batch_size=self.batch_size, verbose=self.verbose)
+        net.set_params(
+            lr=self.learning_rate,
+            batch_size=self.batch_size,
+            verbose=_table_verbosity(self.verbose),
+        )
         net.adversarial_weight = float(self.adversarial_weight)
         net.discriminator_lr = float(self.discriminator_learning_rate)
         net.discriminator_noise = float(self.discriminator_noise)
@@ -385,6 +394,7 @@ class BaseAAE(BaseEstimator):
             before = None if reset else net.snapshot()
             net.last_good = before
             data = self._training_data(X32, y_codes, device)
+            net.progress_ = EpochProgress(type(self).__name__, epochs) if self.verbose else None
             try:
                 net.notify("on_train_begin", X=data, y=None)
                 net.fit_loop(data, None, epochs=epochs)
@@ -405,6 +415,9 @@ class BaseAAE(BaseEstimator):
                 raise
             finally:
                 net.last_good = None
+                if net.progress_ is not None:
+                    net.progress_.close()
+                net.progress_ = None
         self._set_fitted(net, device)
         self._warn_on_failure_modes()
         return self

@@ -79,7 +79,10 @@ random_state : int, RandomState instance or None, default=None
     Seeds weight initialisation, shuffling, posterior noise and prior draws. The
     global torch RNG is neither read nor advanced.
 verbose : int, default=0
-    If positive, print a table of the losses after each epoch.
+    0: silent. 1: a progress bar over the epochs (tqdm, on stderr) showing the last
+    epoch's reconstruction, discriminator and generator losses and the
+    discriminator's accuracy. 2 or more: a table of all losses after each epoch
+    (skorch's ``PrintLog``), instead.
 """
 
 COMMON_ATTRIBUTES = """\

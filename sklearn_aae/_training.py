@@ -169,6 +169,35 @@ class EpochBatches:
             yield batch
 
 
+class EpochProgress:
+    """A progress bar over the epochs of one fit, with the last epoch's losses.
+
+    Shown with ``verbose=1`` (tqdm, on stderr). It advances once per epoch, from the
+    losses the epoch reads anyway, so it adds no host synchronisation.
+    """
+
+    SHOWN = {
+        "reconstruction_loss": "rec",
+        "discriminator_loss": "disc",
+        "generator_loss": "gen",
+        "discriminator_accuracy": "d_acc",
+    }
+
+    def __init__(self, name, epochs):
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=epochs, desc=name, unit="epoch", leave=True)
+
+    def update(self, record):
+        self.bar.set_postfix(
+            {short: f"{record[key]:.4g}" for key, short in self.SHOWN.items()}, refresh=False
+        )
+        self.bar.update(1)
+
+    def close(self):
+        self.bar.close()
+
+
 class AAENet(NeuralNet):
     """skorch net for the adversarial autoencoders (private).
 
@@ -383,6 +412,8 @@ class AAENet(NeuralNet):
         for key, value in record.items():
             self.history.record(key, value)
         self.history.record("train_batch_count", len(iterator))
+        if getattr(self, "progress_", None) is not None:
+            self.progress_.update(record)
         # The state at the end of every finished epoch, kept so that an interruption or
         # a divergence in the next epoch can fall back to it (see BaseAAE._fit).
         self.last_good = self.snapshot()
@@ -428,6 +459,7 @@ class AAENet(NeuralNet):
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("last_good", None)  # a copy of the weights: not worth pickling twice
+        state.pop("progress_", None)
         if state.get("module") is getattr(self, "module_", None):
             # ``module`` (the instance the net was built with) is ``module_`` itself.
             # skorch saves ``module_`` apart, mapping its device on load; pickled here

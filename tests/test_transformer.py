@@ -72,6 +72,19 @@ def test_transform_is_deterministic_for_every_encoder(blobs):
         assert_allclose(aae.transform(X[:17]), aae.transform(X)[:17], rtol=1e-5, atol=1e-6)
 
 
+def test_verbose_shows_a_progress_bar_or_a_table_and_is_silent_by_default(blobs, capsys):
+    X, _ = blobs
+    fast(max_iter=3).fit(X)
+    assert capsys.readouterr() == ("", "")
+    fast(max_iter=3, verbose=1).fit(X)
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "AAETransformer" in err and "3/3" in err and "rec=" in err and "d_acc=" in err
+    fast(max_iter=3, verbose=2).fit(X)
+    out, err = capsys.readouterr()
+    assert "reconstruction_loss" in out and out.count("\n") >= 5
+
+
 def test_bfloat16_mixed_precision_trains_float32_weights(blobs):
     X, _ = blobs
     full = fast(max_iter=30).fit(X)
