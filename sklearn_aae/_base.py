@@ -285,7 +285,7 @@ class BaseAAE(BaseEstimator):
                 f"use e.g. MixturePrior(n_modes={self._n_classes()})."
             )
 
-    def _build_net(self, n_features, device):
+    def _build_net(self, n_features, device, random_state=None):
         hidden = _check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")
         disc_hidden = (
             hidden
@@ -296,7 +296,9 @@ class BaseAAE(BaseEstimator):
         )
         samplers = self._prior_samplers()
         self._check_label_prior(samplers["z"])
-        rng = check_random_state(self.random_state)
+        # random_state: overrides self.random_state (loading, where every weight and
+        # generator is overwritten next, must not draw from the global NumPy RNG).
+        rng = check_random_state(self.random_state if random_state is None else random_state)
         seeds = [int(s) for s in rng.randint(np.iinfo(np.int32).max, size=6)]
         init_generators = (
             torch.Generator().manual_seed(seeds[0]),
@@ -667,12 +669,21 @@ class BaseAAE(BaseEstimator):
         return self._run(lambda x: encoder.mean(x)[0], X32, self.n_components)
 
     # -- persistence -----------------------------------------------------------------------
+    # The pickled state holds no torch object: the trained net is saved as arrays
+    # (``AAENet.to_arrays``) and rebuilt on load from the estimator's own parameters. So
+    # ``skops.io`` can save and load an estimator trusting only this package's classes, a
+    # model trained on CUDA loads where CUDA is missing, and loading never unpickles a
+    # torch object.
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # object.__getstate__ gives __dict__ itself
+        if "net_" in state:
+            state["net_"] = state["net_"].to_arrays()
+            state["device_"] = str(state["device_"])
         state["_sklearn_aae"] = {"version": __version__, "format": STATE_FORMAT}
         return state
 
     def __setstate__(self, state):
+        state = dict(state)
         saved = state.pop("_sklearn_aae", None)
         if saved is None or saved.get("format") != STATE_FORMAT:
             found = "no sklearn-aae state" if saved is None else saved
@@ -682,10 +693,17 @@ class BaseAAE(BaseEstimator):
                 f"{STATE_FORMAT}). Load it with the sklearn-aae version that saved it and "
                 "refit, or save the weights with sklearn_aae.export.save_safetensors."
             )
+        arrays = state.pop("net_", None)
+        saved_device = state.pop("device_", None)
         super().__setstate__(state)
-        if getattr(self, "device_", None) is not None and self.device_.type != "cpu":
-            # skorch maps the weights to the CPU when the saved device is missing here.
-            self.device_ = torch.device(self.net_.device)
+        if arrays is not None:
+            device = torch.device(saved_device)
+            if device.type == "cuda" and not torch.cuda.is_available():
+                device = torch.device("cpu")  # trained on CUDA, loaded where it is missing
+            with torch_runtime(self.n_jobs, flush_denormal=False):
+                net = self._build_net(self.n_features_in_, device, random_state=0)
+                net.load_arrays(arrays)
+            self._set_fitted(net, device)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

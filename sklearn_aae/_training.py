@@ -33,11 +33,13 @@ import contextlib
 import copy
 import math
 
+import numpy as np
 import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PrintLog
+from skorch.history import History
 
 from ._exceptions import DivergenceError
 from ._runtime import dense_rows
@@ -72,6 +74,35 @@ def r1_penalty(d_real, z_real):
     """
     (grad,) = torch.autograd.grad(d_real.sum(), z_real, create_graph=True)
     return 0.5 * grad.pow(2).sum(dim=1).mean()
+
+
+def _to_numpy(tensor):
+    return tensor.detach().cpu().numpy().copy()
+
+
+def _optimizer_to_arrays(optimizer):
+    """Return an optimizer's ``state_dict`` with arrays for tensors, its state as a list."""
+    state_dict = optimizer.state_dict()
+    per_param = [
+        {k: _to_numpy(v) if torch.is_tensor(v) else v for k, v in state_dict["state"][i].items()}
+        if i in state_dict["state"]
+        else None
+        for group in state_dict["param_groups"]
+        for i in group["params"]
+    ]
+    return {"state": per_param, "param_groups": [dict(g) for g in state_dict["param_groups"]]}
+
+
+def _optimizer_from_arrays(saved):
+    state = {
+        i: {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v for k, v in s.items()}
+        for i, s in enumerate(saved["state"])
+        if s is not None
+    }
+    groups = [
+        {k: tuple(v) if k == "betas" else v for k, v in g.items()} for g in saved["param_groups"]
+    ]
+    return {"state": state, "param_groups": groups}
 
 
 # Stands for the ``module`` parameter in a pickled net when it is ``module_`` itself.
@@ -449,6 +480,41 @@ class AAENet(NeuralNet):
 
     def _generators(self):
         return (self.data_generator_, self.noise_generator_, self.discriminator_generator_)
+
+    # -- the trained state as arrays (what the estimators pickle and skops saves) ---------
+    def to_arrays(self):
+        """Return the trained state as NumPy arrays and plain values, no torch object.
+
+        Weights, both optimizers' states, the history and every random generator: what
+        ``load_arrays`` needs to continue training exactly where this net stopped.
+        """
+        return {
+            "module": {k: _to_numpy(v) for k, v in self.module_.state_dict().items()},
+            "optimizers": [
+                _optimizer_to_arrays(self.optimizer_),
+                _optimizer_to_arrays(self.optimizer_discriminator_),
+            ],
+            "history": [dict(row) for row in self.history],
+            "prior_rng": self.prior_rng_.get_state(legacy=False),
+            "generators": [
+                {"device": str(g.device), "state": _to_numpy(g.get_state())}
+                for g in self._generators()
+            ],
+        }
+
+    def load_arrays(self, saved):
+        """Load a ``to_arrays()`` state into this initialised net of the same shape."""
+        self.module_.load_state_dict({k: torch.from_numpy(v) for k, v in saved["module"].items()})
+        for opt, state in zip(
+            (self.optimizer_, self.optimizer_discriminator_), saved["optimizers"], strict=True
+        ):
+            opt.load_state_dict(_optimizer_from_arrays(state))
+        self.history_ = History(saved["history"])
+        self.prior_rng_.set_state(saved["prior_rng"])
+        fallback = torch.device(self.device)
+        for name, g in zip(self._GENERATORS, saved["generators"], strict=True):
+            state = {"device": g["device"], "state": torch.from_numpy(g["state"])}
+            setattr(self, name, _load_generator(state, fallback))
 
     # -- pickling -------------------------------------------------------------------------
     # Random generators are pickled as (device, state) so that a model trained on CUDA

@@ -452,27 +452,56 @@ def test_sparse_input_gives_the_model_of_its_dense_twin():
         fast().fit(sp.csr_matrix(np.array([[3.4028235677973366e38, 0.0], [0.0, 1.0]])))
 
 
-def test_weights_are_pickled_once_through_skorchs_device_mapping(blobs):
-    # skorch saves module_ and the optimizers apart and maps them to the CPU on a machine
-    # without CUDA; a weight tensor pickled anywhere else would be saved twice, and a
-    # CUDA one would fail to load there (tests/test_gpu.py loads one without CUDA).
+def test_the_pickled_state_holds_no_torch_object(blobs):
+    # The trained net is saved as arrays and rebuilt on load: a CUDA tensor pickled as
+    # such would fail to load without CUDA (tests/test_gpu.py loads one there), and
+    # skops could not save the estimator.
     import io
 
     X, _ = blobs
     aae = fast(max_iter=2).fit(X)
-    plain = []
+    found = []
 
     class Spy(pickle.Pickler):
         def reducer_override(self, obj):
-            if isinstance(obj, torch.Tensor) and obj.is_floating_point():
-                plain.append(tuple(obj.shape))
+            if type(obj).__module__.split(".")[0] in ("torch", "skorch"):
+                found.append(type(obj).__qualname__)
             return NotImplemented
 
     Spy(io.BytesIO()).dump(aae)
-    assert plain == []
+    assert found == []
+    data = pickle.dumps(fast(max_iter=2, random_state=None).fit(X))
+    np_state, torch_state = np.random.get_state()[1].copy(), torch.get_rng_state()
+    pickle.loads(data)  # loading draws from no global random generator
+    assert_array_equal(np.random.get_state()[1], np_state)
+    assert torch.equal(torch.get_rng_state(), torch_state)
     loaded = pickle.loads(pickle.dumps(aae))
     assert loaded.net_.module is loaded.net_.module_
     assert_array_equal(loaded.transform(X), aae.transform(X))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: fast(max_iter=2),
+        lambda: fast(max_iter=2, prior="mixture", encoder="gaussian"),
+    ],
+)
+def test_skops_saves_and_loads_trusting_only_the_packages_classes(blobs, make):
+    sio = pytest.importorskip("skops.io")
+    X, _ = blobs
+    aae = make().fit(X)
+    data = sio.dumps(aae)
+    untrusted = sio.get_untrusted_types(data=data)
+    assert untrusted and all(t.startswith("sklearn_aae.") for t in untrusted), untrusted
+    loaded = sio.loads(data, trusted=untrusted)
+    assert_array_equal(loaded.transform(X), aae.transform(X))
+    assert_array_equal(loaded.sample(5, random_state=0), aae.sample(5, random_state=0))
+    # and it trains on exactly like the model that was never saved
+    assert_array_equal(
+        loaded.set_params(warm_start=True, max_iter=1).fit(X).transform(X),
+        aae.set_params(warm_start=True, max_iter=1).fit(X).transform(X),
+    )
 
 
 def test_pickle_records_the_state_format_and_refuses_unknown_ones(blobs):
@@ -481,7 +510,11 @@ def test_pickle_records_the_state_format_and_refuses_unknown_ones(blobs):
     X, _ = blobs
     aae = fast(max_iter=2).fit(X)
     state = aae.__getstate__()
-    assert state["_sklearn_aae"] == {"version": sklearn_aae.__version__, "format": 1}
+    assert state["_sklearn_aae"] == {
+        "version": sklearn_aae.__version__,
+        "format": sklearn_aae._version.STATE_FORMAT,
+    }
+    assert "_sklearn_aae" not in vars(aae)  # the live estimator is left alone
     fresh = AAETransformer.__new__(AAETransformer)
     future = {**state, "_sklearn_aae": {"version": "9.0", "format": 9}}
     with pytest.raises(ValueError, match="not in the format this sklearn-aae"):
