@@ -1,5 +1,6 @@
 """sklearn-aae: Adversarial Autoencoders as scikit-learn estimators."""
 
+from ._checkpoint import TrainingCheckpoint
 from ._classifier import AAEClassifier
 from ._cluster_heads import AAEClusterHeadTransformer
 from ._clusterer import AAEClusterer
@@ -26,6 +27,7 @@ __all__ = [
     "MixturePrior",
     "NormalPrior",
     "SwissRollPrior",
+    "TrainingCheckpoint",
     "TrainingInterruptedWarning",
     "UniformPrior",
     "__version__",

@@ -397,6 +397,7 @@ class BaseAAE(BaseEstimator):
             net.last_good = before
             data = self._training_data(X32, y_codes, device)
             net.progress_ = EpochProgress(type(self).__name__, epochs) if self.verbose else None
+            net.owner_ = self  # for callbacks that save the estimator (TrainingCheckpoint)
             try:
                 net.notify("on_train_begin", X=data, y=None)
                 net.fit_loop(data, None, epochs=epochs)
@@ -420,6 +421,7 @@ class BaseAAE(BaseEstimator):
                 if net.progress_ is not None:
                     net.progress_.close()
                 net.progress_ = None
+                net.owner_ = None
         self._set_fitted(net, device)
         self._warn_on_failure_modes()
         return self
@@ -675,12 +677,20 @@ class BaseAAE(BaseEstimator):
     # model trained on CUDA loads where CUDA is missing, and loading never unpickles a
     # torch object.
     def __getstate__(self):
+        return self._state(getattr(self, "net_", None), getattr(self, "device_", None))
+
+    def _state(self, net, device):
         state = dict(super().__getstate__())  # object.__getstate__ gives __dict__ itself
-        if "net_" in state:
-            state["net_"] = state["net_"].to_arrays()
-            state["device_"] = str(state["device_"])
+        state.pop("net_", None)
+        if net is not None:
+            state["net_"] = net.to_arrays()
+            state["device_"] = str(device)
         state["_sklearn_aae"] = {"version": __version__, "format": STATE_FORMAT}
         return state
+
+    def _checkpoint_state(self, net):
+        """Return this estimator's state with ``net`` as its networks (for checkpoints)."""
+        return self._state(net, torch.device(net.device))
 
     def __setstate__(self, state):
         state = dict(state)

@@ -526,6 +526,7 @@ class AAENet(NeuralNet):
         state = super().__getstate__()
         state.pop("last_good", None)  # a copy of the weights: not worth pickling twice
         state.pop("progress_", None)
+        state.pop("owner_", None)
         if state.get("module") is getattr(self, "module_", None):
             # ``module`` (the instance the net was built with) is ``module_`` itself.
             # skorch saves ``module_`` apart, mapping its device on load; pickled here

@@ -2,6 +2,7 @@
 
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from sklearn_aae import (
     DeviceMemoryError,
     DivergenceError,
     NormalPrior,
+    TrainingCheckpoint,
     TrainingInterruptedWarning,
     UniformPrior,
 )
@@ -248,3 +250,46 @@ def test_inference_out_of_memory_retries_with_smaller_chunks(blobs, monkeypatch)
     monkeypatch.setattr(base, "apply_in_chunks", never)
     with pytest.raises(DeviceMemoryError, match="even 64 rows at a time"):
         aae.transform(X)
+
+
+def test_checkpoints_resume_to_the_uninterrupted_result(blobs, tmp_path):
+    X, _ = blobs
+    straight = fast(max_iter=6).fit(X)
+    path = tmp_path / "ckpt-{epoch}.pkl"
+    # The same fit with checkpoints, stopped by Ctrl-C in epoch 5.
+    aae = fast(max_iter=6, callbacks=[TrainingCheckpoint(path, every=2), InterruptAt(5)])
+    with pytest.raises(KeyboardInterrupt), warnings.catch_warnings():
+        warnings.simplefilter("ignore", TrainingInterruptedWarning)
+        aae.fit(X)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt-2.pkl", "ckpt-4.pkl"]
+    for epoch in (2, 4):
+        with open(tmp_path / f"ckpt-{epoch}.pkl", "rb") as f:
+            resumed = pickle.load(f)
+        assert resumed.n_iter_ == epoch
+        resumed.set_params(warm_start=True, max_iter=6 - epoch, callbacks=None).fit(X)
+        assert resumed.n_iter_ == 6
+        assert_array_equal(resumed.transform(X), straight.transform(X))
+        assert resumed.loss_curve_ == straight.loss_curve_
+
+
+def test_a_checkpoint_without_epoch_in_its_path_keeps_the_last(blobs, tmp_path):
+    X, _ = blobs
+    aae = fast(max_iter=3, callbacks=[TrainingCheckpoint(tmp_path / "last.pkl")]).fit(X)
+    assert [p.name for p in tmp_path.iterdir()] == ["last.pkl"]  # no temporary file left
+    with open(tmp_path / "last.pkl", "rb") as f:
+        assert_array_equal(pickle.load(f).transform(X), aae.transform(X))
+    with pytest.raises(ValueError, match="every must be a positive integer"):
+        fast(callbacks=[TrainingCheckpoint(tmp_path / "x.pkl", every=0)]).fit(X)
+
+
+def test_ctrl_c_inside_grid_search_stops_the_search(blobs):
+    from sklearn.model_selection import GridSearchCV
+
+    X, _ = blobs
+    search = GridSearchCV(
+        fast(callbacks=[InterruptAt(1)]), {"adversarial_weight": [0.5, 1.0]}, cv=2
+    )
+    with pytest.raises(KeyboardInterrupt), warnings.catch_warnings():
+        warnings.simplefilter("ignore", TrainingInterruptedWarning)
+        search.fit(X)
+    assert not hasattr(search, "cv_results_")
