@@ -26,6 +26,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import torch  # noqa: E402
 from sklearn.base import BaseEstimator  # noqa: E402
+from skorch.callbacks import Callback  # noqa: E402
 
 import sklearn_aae  # noqa: E402
 
@@ -134,7 +135,14 @@ def write_api_reference():
     """Write ``gen_modules/api.rst`` from the ``__all__`` of the public modules."""
     from sklearn_aae import export, plotting
 
-    groups = {"Estimators": [], "Priors": [], "Metrics": [], "Functions": [], "Exceptions": []}
+    groups = {
+        "Estimators": [],
+        "Priors": [],
+        "Metrics": [],
+        "Callbacks": [],
+        "Functions": [],
+        "Exceptions": [],
+    }
     for name, obj in _public(sklearn_aae):
         if inspect.isclass(obj) and issubclass(obj, BaseEstimator):
             groups["Estimators"].append(name)
@@ -142,6 +150,8 @@ def write_api_reference():
             groups["Priors"].append(name)
         elif inspect.isclass(obj) and issubclass(obj, Exception):
             groups["Exceptions"].append(name)
+        elif inspect.isclass(obj) and issubclass(obj, Callback):
+            groups["Callbacks"].append(name)
         elif callable(obj):
             groups["Metrics" if obj.__module__ == "sklearn_aae._metrics" else "Functions"].append(
                 name
