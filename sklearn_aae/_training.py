@@ -313,14 +313,6 @@ class AAENet(NeuralNet):
         return out
 
     # -- one mini-batch -----------------------------------------------------------------
-    def _corrupted(self, x):
-        if self.input_noise > 0:
-            noise = torch.randn(
-                x.shape, device=x.device, dtype=x.dtype, generator=self.noise_generator_
-            )
-            return x + self.input_noise * noise
-        return x
-
     def _autocast(self, x):
         """Forward passes in bfloat16 under ``precision="bfloat16"`` (mixed precision).
 
@@ -331,13 +323,21 @@ class AAENet(NeuralNet):
             return torch.autocast(x.device.type, dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
+    @staticmethod
+    def _add_noise(t, std, generator):
+        """``t`` plus Gaussian noise of standard deviation ``std`` (``t`` itself if 0)."""
+        if std > 0:
+            noise = torch.randn(t.shape, device=t.device, dtype=t.dtype, generator=generator)
+            return t + std * noise
+        return t
+
+    def _corrupted(self, x):
+        """Return the encoder's input during training (``input_noise``)."""
+        return self._add_noise(x, self.input_noise, self.noise_generator_)
+
     def _noisy(self, z):
-        if self.discriminator_noise > 0:
-            noise = torch.randn(
-                z.shape, device=z.device, dtype=z.dtype, generator=self.discriminator_generator_
-            )
-            return z + self.discriminator_noise * noise
-        return z
+        """Return a discriminator's input (``discriminator_noise``)."""
+        return self._add_noise(z, self.discriminator_noise, self.discriminator_generator_)
 
     def train_step(self, batch, **fit_params):
         module = self.module_
