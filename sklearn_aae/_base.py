@@ -324,6 +324,9 @@ class BaseAAE(BaseEstimator):
             device=device,
         )
         net.prior_samplers_ = samplers
+        # The parameters the networks were built from: a pickled model is rebuilt from
+        # these, whatever set_params changed after the fit.
+        net.build_params_ = self.get_params(deep=False)
         net.prior_rng_ = np.random.RandomState(seeds[2])
         net.data_generator_ = torch.Generator().manual_seed(seeds[3])
         net.noise_generator_ = torch.Generator(device).manual_seed(seeds[4])
@@ -396,7 +399,9 @@ class BaseAAE(BaseEstimator):
             before = None if reset else net.snapshot()
             net.last_good = before
             data = self._training_data(X32, y_codes, device)
-            net.progress_ = EpochProgress(type(self).__name__, epochs) if self.verbose else None
+            net.progress_ = (
+                EpochProgress(type(self).__name__, epochs) if self.verbose == 1 else None
+            )
             net.owner_ = self  # for callbacks that save the estimator (TrainingCheckpoint)
             try:
                 net.notify("on_train_begin", X=data, y=None)
@@ -710,8 +715,11 @@ class BaseAAE(BaseEstimator):
             device = torch.device(saved_device)
             if device.type == "cuda" and not torch.cuda.is_available():
                 device = torch.device("cpu")  # trained on CUDA, loaded where it is missing
+            # Build the networks as they were at fit time, not from the parameters now.
+            builder = type(self).__new__(type(self))
+            builder.__dict__.update({**self.__dict__, **arrays["build_params"]})
             with torch_runtime(self.n_jobs, flush_denormal=False):
-                net = self._build_net(self.n_features_in_, device, random_state=0)
+                net = builder._build_net(self.n_features_in_, device, random_state=0)
                 net.load_arrays(arrays)
             self._set_fitted(net, device)
 

@@ -10,6 +10,12 @@ from pathlib import Path
 from skorch.callbacks import Callback
 
 
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _restore(cls, state):
     """Rebuild an estimator from its state, as unpickling it would."""
     estimator = cls.__new__(cls)
@@ -94,6 +100,7 @@ class TrainingCheckpoint(Callback):
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
         try:
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private (0600)
             with os.fdopen(fd, "wb") as f:
                 pickle.dump(_Restore(type(estimator), state), f, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, target)

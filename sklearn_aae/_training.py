@@ -95,7 +95,7 @@ def _optimizer_to_arrays(optimizer):
 
 def _optimizer_from_arrays(saved):
     state = {
-        i: {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v for k, v in s.items()}
+        i: {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in s.items()}
         for i, s in enumerate(saved["state"])
         if s is not None
     }
@@ -489,6 +489,7 @@ class AAENet(NeuralNet):
         ``load_arrays`` needs to continue training exactly where this net stopped.
         """
         return {
+            "build_params": dict(self.build_params_),
             "module": {k: _to_numpy(v) for k, v in self.module_.state_dict().items()},
             "optimizers": [
                 _optimizer_to_arrays(self.optimizer_),
@@ -504,7 +505,9 @@ class AAENet(NeuralNet):
 
     def load_arrays(self, saved):
         """Load a ``to_arrays()`` state into this initialised net of the same shape."""
-        self.module_.load_state_dict({k: torch.from_numpy(v) for k, v in saved["module"].items()})
+        # torch.tensor copies: the arrays may be read-only or memory-mapped (joblib's
+        # mmap_mode), and the optimizers update their state tensors in place.
+        self.module_.load_state_dict({k: torch.tensor(v) for k, v in saved["module"].items()})
         for opt, state in zip(
             (self.optimizer_, self.optimizer_discriminator_), saved["optimizers"], strict=True
         ):
@@ -513,7 +516,7 @@ class AAENet(NeuralNet):
         self.prior_rng_.set_state(saved["prior_rng"])
         fallback = torch.device(self.device)
         for name, g in zip(self._GENERATORS, saved["generators"], strict=True):
-            state = {"device": g["device"], "state": torch.from_numpy(g["state"])}
+            state = {"device": g["device"], "state": torch.tensor(g["state"])}
             setattr(self, name, _load_generator(state, fallback))
 
     # -- pickling -------------------------------------------------------------------------

@@ -276,6 +276,9 @@ def test_a_checkpoint_without_epoch_in_its_path_keeps_the_last(blobs, tmp_path):
     X, _ = blobs
     aae = fast(max_iter=3, callbacks=[TrainingCheckpoint(tmp_path / "last.pkl")]).fit(X)
     assert [p.name for p in tmp_path.iterdir()] == ["last.pkl"]  # no temporary file left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "last.pkl").stat().st_mode & 0o777 == 0o666 & ~umask
     with open(tmp_path / "last.pkl", "rb") as f:
         assert_array_equal(pickle.load(f).transform(X), aae.transform(X))
     with pytest.raises(ValueError, match="every must be a positive integer"):

@@ -83,6 +83,7 @@ def test_verbose_shows_a_progress_bar_or_a_table_and_is_silent_by_default(blobs,
     fast(max_iter=3, verbose=2).fit(X)
     out, err = capsys.readouterr()
     assert "reconstruction_loss" in out and out.count("\n") >= 5
+    assert err == ""  # the table instead of the bar
 
 
 def test_bfloat16_mixed_precision_trains_float32_weights(blobs):
@@ -478,6 +479,34 @@ def test_the_pickled_state_holds_no_torch_object(blobs):
     loaded = pickle.loads(pickle.dumps(aae))
     assert loaded.net_.module is loaded.net_.module_
     assert_array_equal(loaded.transform(X), aae.transform(X))
+
+
+def test_a_model_loads_as_fitted_whatever_set_params_changed_since(blobs):
+    X, _ = blobs
+    aae = fast(max_iter=2, hidden_layer_sizes=(16,), n_components=2).fit(X)
+    Z, samples, prior = aae.transform(X), aae.sample(5, random_state=0), aae.prior_
+    aae.set_params(hidden_layer_sizes=(8, 8), n_components=3, prior="uniform")
+    loaded = pickle.loads(pickle.dumps(aae))
+    assert loaded.get_params()["hidden_layer_sizes"] == (8, 8)  # the parameters as set
+    assert type(loaded.prior_) is type(prior)  # the networks and prior as fitted
+    with torch.inference_mode():
+        codes = loaded.net_.module_.encoder.mean(torch.from_numpy(X).float())[0]
+    assert_allclose(codes.numpy(), Z, rtol=1e-5, atol=1e-6)
+    assert_allclose(loaded.sample(5, random_state=0), samples, rtol=1e-5, atol=1e-6)
+
+
+def test_a_memory_mapped_load_trains_on_and_leaves_the_file_alone(blobs, tmp_path):
+    joblib = pytest.importorskip("joblib")
+    X, _ = blobs
+    aae = fast(max_iter=2).fit(X)
+    path = tmp_path / "aae.joblib"
+    joblib.dump(aae, path)
+    before = path.read_bytes()
+    for mode in ("r", "r+"):
+        loaded = joblib.load(path, mmap_mode=mode)
+        loaded.set_params(warm_start=True, max_iter=1).fit(X)
+        assert loaded.n_iter_ == 3 and np.isfinite(loaded.transform(X)).all()
+    assert path.read_bytes() == before
 
 
 @pytest.mark.parametrize(
