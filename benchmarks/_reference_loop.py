@@ -14,16 +14,9 @@ import time
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-
-def mlp(n_in, hidden, n_out):
-    layers = []
-    for width in hidden:
-        layers += [nn.Linear(n_in, width), nn.ReLU()]
-        n_in = width
-    layers.append(nn.Linear(n_in, n_out))
-    return nn.Sequential(*layers)
+# The package's Linear-ReLU networks, so that only the training loop differs.
+from sklearn_aae._networks import _mlp
 
 
 class ReferenceAAE:
@@ -44,9 +37,9 @@ class ReferenceAAE:
         seed=0,
     ):
         torch.manual_seed(seed)
-        self.enc = mlp(n_features, hidden, n_components).to(device)
-        self.dec = mlp(n_components, tuple(reversed(hidden)), n_features).to(device)
-        self.disc = mlp(n_components, hidden, 1).to(device)
+        self.enc = _mlp(n_features, hidden, n_components).to(device)
+        self.dec = _mlp(n_components, tuple(reversed(hidden)), n_features).to(device)
+        self.disc = _mlp(n_components, hidden, 1).to(device)
         ae_params = [*self.enc.parameters(), *self.dec.parameters()]
         self.opt = torch.optim.Adam(ae_params, lr=lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.disc.parameters(), lr=d_lr, betas=betas)

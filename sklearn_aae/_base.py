@@ -677,25 +677,22 @@ class BaseAAE(BaseEstimator):
 
     # -- persistence -----------------------------------------------------------------------
     # The pickled state holds no torch object: the trained net is saved as arrays
-    # (``AAENet.to_arrays``) and rebuilt on load from the estimator's own parameters. So
+    # (``AAENet.to_arrays``) and rebuilt on load from the parameters it was built with. So
     # ``skops.io`` can save and load an estimator trusting only this package's classes, a
     # model trained on CUDA loads where CUDA is missing, and loading never unpickles a
     # torch object.
     def __getstate__(self):
-        return self._state(getattr(self, "net_", None), getattr(self, "device_", None))
+        return self._state(getattr(self, "net_", None))
 
-    def _state(self, net, device):
+    def _state(self, net):
+        """Return this estimator's state with ``net`` as its networks (also checkpoints)."""
         state = dict(super().__getstate__())  # object.__getstate__ gives __dict__ itself
         state.pop("net_", None)
         if net is not None:
             state["net_"] = net.to_arrays()
-            state["device_"] = str(device)
+            state["device_"] = str(net.device)
         state["_sklearn_aae"] = {"version": __version__, "format": STATE_FORMAT}
         return state
-
-    def _checkpoint_state(self, net):
-        """Return this estimator's state with ``net`` as its networks (for checkpoints)."""
-        return self._state(net, torch.device(net.device))
 
     def __setstate__(self, state):
         state = dict(state)

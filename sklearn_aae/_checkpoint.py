@@ -95,7 +95,7 @@ class TrainingCheckpoint(Callback):
         if epoch % self.every:
             return
         estimator = net.owner_
-        state = estimator._checkpoint_state(net)
+        state = estimator._state(net)
         target = Path(str(self.path).replace("{epoch}", str(epoch)))
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")

@@ -105,22 +105,20 @@ def _optimizer_from_arrays(saved):
     return {"state": state, "param_groups": groups}
 
 
-# Stands for the ``module`` parameter in a pickled net when it is ``module_`` itself.
-_SAME_AS_MODULE_ = "<the module_ attribute>"
+def _load_generator(device, state, fallback):
+    """Rebuild a saved generator on its device, or on ``fallback`` if that is gone.
 
-
-def _load_generator(saved, fallback):
-    """Rebuild a pickled generator on its device, or on ``fallback`` if that is gone."""
-    if isinstance(saved, torch.Generator):
-        return saved
-    device = torch.device(saved["device"])
+    A model trained on CUDA loads where CUDA is missing: its CUDA generators are
+    re-created on the CPU, seeded from their saved states.
+    """
+    device = torch.device(device)
     if device.type == "cuda" and not torch.cuda.is_available():
         device = fallback
     generator = torch.Generator(device)
     try:
-        generator.set_state(saved["state"])
+        generator.set_state(state)
     except RuntimeError:  # a CUDA state does not fit a CPU generator: reseed from it
-        generator.manual_seed(int(saved["state"].to(torch.int64).sum()))
+        generator.manual_seed(int(state.to(torch.int64).sum()))
     return generator
 
 
@@ -170,9 +168,8 @@ class EpochBatches:
         x, y = self.data["x"], self.data.get("y")
         device = torch.device(self.net.device)
         n, bs = x.shape[0], self.batch_size
+        sparse = sp.issparse(x)
         order = self._order(n, device)
-        if sp.issparse(x):  # rows of a CSR matrix are picked on the host
-            order_host = order.cpu().numpy()
         y_ordered = None if y is None else y[order]
         priors = self.net.draw_priors(n, y_ordered, device)
         labelled = self.data.get("labelled")
@@ -182,21 +179,26 @@ class EpochBatches:
             # Enough labelled rows for every batch of the epoch, cycling through them.
             reps = math.ceil(len(self) * lab_bs / n_lab)
             lab_order = torch.cat([labelled[self._order(n_lab, device)] for _ in range(reps)])
+        # Rows of a CSR matrix are picked on the host: the epoch's orders are copied
+        # there once, not a slice per batch.
+        order_host = order.cpu().numpy() if sparse else None
+        lab_host = lab_order.cpu().numpy() if sparse and labelled is not None else None
+
+        def rows(index, index_host, part):
+            """Rows ``index[part]`` of X, as a dense tensor on the device."""
+            return dense_rows(x, index_host[part], device) if sparse else x[index[part]]
+
         for i, start in enumerate(range(0, n, bs)):
-            idx = order[start : start + bs]
+            part = slice(start, start + bs)
             batch = {
-                "x": dense_rows(x, order_host[start : start + bs], device)
-                if sp.issparse(x)
-                else x[idx],
-                "y": None if y is None else y_ordered[start : start + bs],
-                "prior": {k: v[start : start + bs] for k, v in priors.items()},
+                "x": rows(order, order_host, part),
+                "y": None if y is None else y_ordered[part],
+                "prior": {k: v[part] for k, v in priors.items()},
             }
             if labelled is not None:
-                lab_idx = lab_order[i * lab_bs : (i + 1) * lab_bs]
-                batch["x_labelled"] = (
-                    dense_rows(x, lab_idx.cpu().numpy(), device) if sp.issparse(x) else x[lab_idx]
-                )
-                batch["y_labelled"] = y[lab_idx]
+                lab = slice(i * lab_bs, (i + 1) * lab_bs)
+                batch["x_labelled"] = rows(lab_order, lab_host, lab)
+                batch["y_labelled"] = y[lab_order[lab]]
             yield batch
 
 
@@ -478,8 +480,10 @@ class AAENet(NeuralNet):
         for generator, state in zip(self._generators(), generator_states, strict=True):
             generator.set_state(state)
 
+    _GENERATORS = ("data_generator_", "noise_generator_", "discriminator_generator_")
+
     def _generators(self):
-        return (self.data_generator_, self.noise_generator_, self.discriminator_generator_)
+        return tuple(getattr(self, name) for name in self._GENERATORS)
 
     # -- the trained state as arrays (what the estimators pickle and skops saves) ---------
     def to_arrays(self):
@@ -516,38 +520,7 @@ class AAENet(NeuralNet):
         self.prior_rng_.set_state(saved["prior_rng"])
         fallback = torch.device(self.device)
         for name, g in zip(self._GENERATORS, saved["generators"], strict=True):
-            state = {"device": g["device"], "state": torch.tensor(g["state"])}
-            setattr(self, name, _load_generator(state, fallback))
-
-    # -- pickling -------------------------------------------------------------------------
-    # Random generators are pickled as (device, state) so that a model trained on CUDA
-    # loads where CUDA is missing: skorch maps the weights to the CPU, and a generator
-    # whose device is gone is re-created on the CPU, seeded from its saved state.
-    _GENERATORS = ("data_generator_", "noise_generator_", "discriminator_generator_")
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state.pop("last_good", None)  # a copy of the weights: not worth pickling twice
-        state.pop("progress_", None)
-        state.pop("owner_", None)
-        if state.get("module") is getattr(self, "module_", None):
-            # ``module`` (the instance the net was built with) is ``module_`` itself.
-            # skorch saves ``module_`` apart, mapping its device on load; pickled here
-            # too, it would be saved twice and fail to load where its CUDA is missing.
-            state["module"] = _SAME_AS_MODULE_
-        for name in self._GENERATORS:
-            if isinstance(state.get(name), torch.Generator):
-                gen = state[name]
-                state[name] = {"device": str(gen.device), "state": gen.get_state()}
-        return state
-
-    def __setstate__(self, state):
-        saved = {name: state.pop(name) for name in self._GENERATORS if name in state}
-        super().__setstate__(state)
-        if isinstance(self.module, str) and self.module == _SAME_AS_MODULE_:
-            self.module = self.module_
-        for name, value in saved.items():
-            setattr(self, name, _load_generator(value, torch.device(self.device or "cpu")))
+            setattr(self, name, _load_generator(g["device"], torch.tensor(g["state"]), fallback))
 
     def _divergence_message(self, bad, record):
         epoch = len(self.history)
