@@ -53,8 +53,18 @@ PRESETS = {
         "n_train": 60_000,
         "scaling": "unit",
         "device": "cuda",
-        "semi": {"hidden_layer_sizes": (1000, 1000), "batch_size": 100, "max_iter": 500},
-        "cluster": {"hidden_layer_sizes": (3000, 3000), "batch_size": 100, "max_iter": 500},
+        "semi": {
+            "hidden_layer_sizes": (1000, 1000),
+            "batch_size": 100,
+            "max_iter": 500,
+            "cuda_graphs": True,
+        },
+        "cluster": {
+            "hidden_layer_sizes": (3000, 3000),
+            "batch_size": 100,
+            "max_iter": 500,
+            "cuda_graphs": True,
+        },
     },
 }
 

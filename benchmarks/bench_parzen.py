@@ -38,6 +38,8 @@ PRESETS = {
         "batch_size": 100,
         "threads": 2,
         "max_minutes": 25,
+        "cuda_graphs": False,
+        "epochs_per_fit": 2,
     },
     "gpu": {
         "hidden": (1000, 1000),
@@ -45,6 +47,8 @@ PRESETS = {
         "batch_size": 100,
         "threads": 1,
         "max_minutes": None,
+        "cuda_graphs": True,
+        "epochs_per_fit": 10,
     },
 }
 SIGMAS = np.logspace(-1.3, -0.5, 17)  # 0.05 ... 0.32, the range where MNIST's optimum lies
@@ -102,13 +106,14 @@ def main(argv=None):
         batch_size=preset["batch_size"],
         max_iter=preset["epochs"],
         device=device,
+        cuda_graphs=preset["cuda_graphs"],
         random_state=args.seed,
     )
     start = time.perf_counter()
     if preset["max_minutes"] is None:
         aae.fit(X_fit)
     else:  # a few epochs at a time (warm starts continue the same training) until time
-        step = 2
+        step = preset["epochs_per_fit"]
         aae.set_params(max_iter=step, warm_start=True)
         while time.perf_counter() - start < 60 * preset["max_minutes"]:
             aae.set_params(max_iter=min(step, preset["epochs"] - getattr(aae, "n_iter_", 0)))
@@ -130,6 +135,7 @@ def main(argv=None):
         "device": device,
         "epochs": aae.n_iter_,
         "max_minutes": preset["max_minutes"],
+        "cuda_graphs": preset["cuda_graphs"],
         "hidden": list(preset["hidden"]),
         "n_components": args.n_components,
         "adversarial_weight": args.adversarial_weight,

@@ -134,6 +134,7 @@ class BaseAAE(BaseEstimator):
         "gradient_penalty": [Interval(Real, 0, None, closed="left")],
         "input_noise": [Interval(Real, 0, None, closed="left")],
         "precision": [StrOptions({"float32", "bfloat16"})],
+        "cuda_graphs": ["boolean"],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
@@ -161,6 +162,7 @@ class BaseAAE(BaseEstimator):
         gradient_penalty=10.0,
         input_noise=0.0,
         precision="float32",
+        cuda_graphs=False,
         batch_size=128,
         max_iter=100,
         warm_start=False,
@@ -184,6 +186,7 @@ class BaseAAE(BaseEstimator):
         self.gradient_penalty = gradient_penalty
         self.input_noise = input_noise
         self.precision = precision
+        self.cuda_graphs = cuda_graphs
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.warm_start = warm_start
@@ -348,6 +351,7 @@ class BaseAAE(BaseEstimator):
         net.gradient_penalty = float(self.gradient_penalty)
         net.input_noise = float(self.input_noise)
         net.precision = self.precision
+        net.cuda_graphs = bool(self.cuda_graphs)
         net.reconstruction_loss = self.reconstruction_loss
         if getattr(net, "initialized_", False):
             for group in net.optimizer_discriminator_.param_groups:

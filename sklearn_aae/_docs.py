@@ -54,6 +54,16 @@ precision : {"float32", "bfloat16"}, default="float32"
     ``torch.autocast`` in bfloat16 (mixed precision: weights, gradients, optimizer
     states and losses stay float32); it pays on GPUs with bfloat16 matrix units and
     wide layers. Inference is always float32.
+cuda_graphs : bool, default=False
+    On a CUDA device, capture one training step (all phases, both optimizers) in a
+    CUDA graph after a few eager warm-up steps, and replay it for every mini-batch of
+    full size; the last, smaller batch of an epoch runs as usual. It removes the cost
+    of launching hundreds of small kernels from Python per mini-batch, which bounds
+    the speed of small networks on fast GPUs (see the benchmarks page). The graph is
+    made anew by each call to ``fit`` or ``partial_fit`` and when a callback changes
+    a learning rate. Random draws (noise, stochastic encoders) still differ per
+    mini-batch, but not the same ones as without the graph. No effect on other
+    devices.
 batch_size : int, default=128
     Mini-batch size; clipped to the number of samples.
 max_iter : int, default=100

@@ -41,6 +41,7 @@ from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PrintLog
 from skorch.history import History
 
+from ._cuda_graphs import GraphedStep, set_capturable
 from ._exceptions import DivergenceError
 from ._runtime import dense_rows
 
@@ -238,7 +239,9 @@ class AAENet(NeuralNet):
     ``discriminator_noise`` (std of Gaussian noise on the discriminators' inputs),
     ``gradient_penalty`` (R1 weight), ``input_noise`` (std of Gaussian noise on the
     encoder's input), ``precision`` ("float32", or "bfloat16" autocast of the forward
-    passes), ``reconstruction_loss``, ``betas`` (Adam's, shared by both optimizers).
+    passes), ``cuda_graphs`` (replay the step from a CUDA graph on CUDA devices, see
+    ``_cuda_graphs.py``), ``reconstruction_loss``, ``betas`` (Adam's, shared by both
+    optimizers).
     Before training, the owner sets ``prior_samplers_`` (a dict: the prior of every
     discriminator), ``prior_rng_`` (a NumPy RandomState),
     ``data_generator_`` (CPU torch.Generator: shuffling) and ``noise_generator_`` /
@@ -256,6 +259,7 @@ class AAENet(NeuralNet):
         gradient_penalty=10.0,
         input_noise=0.0,
         precision="float32",
+        cuda_graphs=False,
         reconstruction_loss="squared_error",
         betas=(0.5, 0.999),
         **kwargs,
@@ -270,8 +274,10 @@ class AAENet(NeuralNet):
         self.gradient_penalty = gradient_penalty
         self.input_noise = input_noise
         self.precision = precision
+        self.cuda_graphs = cuda_graphs
         self.reconstruction_loss = reconstruction_loss
         self.betas = betas
+        self.graphed_step_ = None
 
     # -- skorch hooks -------------------------------------------------------------------
     @property
@@ -290,6 +296,18 @@ class AAENet(NeuralNet):
             module.discriminators.parameters(), lr=self.discriminator_lr, **kwargs
         )
         return self
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        # A CUDA graph lives for one call: its buffers and the optimizer states it
+        # captured must not outlive what the estimator may restore after the call.
+        if self.cuda_graphs and torch.device(self.device).type == "cuda":
+            self.graphed_step_ = GraphedStep(self)
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        finally:
+            if self.graphed_step_ is not None:
+                self.graphed_step_.close()
+            self.graphed_step_ = None
 
     def get_iterator(self, dataset, training=False):
         return EpochBatches(dataset.tensors, self.batch_size, net=self, shuffle=training)
@@ -322,7 +340,9 @@ class AAENet(NeuralNet):
         run outside this context, as torch.autocast recommends.
         """
         if self.precision == "bfloat16":
-            return torch.autocast(x.device.type, dtype=torch.bfloat16)
+            # The autocast cache of cast weights cannot live across graph replays.
+            cache = self.graphed_step_ is None
+            return torch.autocast(x.device.type, dtype=torch.bfloat16, cache_enabled=cache)
         return contextlib.nullcontext()
 
     @staticmethod
@@ -375,7 +395,9 @@ class AAENet(NeuralNet):
             # kept it from telling one class's mode from another's (docs/user_guide.md).
             penalised = gamma > 0 and cond is None
             disc = module.discriminators[name]
-            real = self._noisy(real).requires_grad_(penalised)
+            # detach(): the draws may be a CUDA graph's input buffer, which must stay a
+            # tensor without gradient.
+            real = self._noisy(real).detach().requires_grad_(penalised)
             with self._autocast(x):
                 d_real = disc(real, cond).float()
                 d_fake = disc(self._noisy(fake.detach()), cond).float()
@@ -424,6 +446,8 @@ class AAENet(NeuralNet):
         if iterator is None:
             return
         self._set_training(training)
+        if training and self.graphed_step_ is not None:
+            step_fn = self.graphed_step_
         total = None
         n_seen = 0
         for batch in iterator:
@@ -475,6 +499,7 @@ class AAENet(NeuralNet):
         ):
             opt.load_state_dict(state)
         del self.history[snapshot["n_epochs"] :]
+        set_capturable(self, False)  # a snapshot taken while a CUDA graph was in use
         prior_state, *generator_states = snapshot["rngs"]
         self.prior_rng_.set_state(prior_state)
         for generator, state in zip(self._generators(), generator_states, strict=True):
@@ -516,6 +541,7 @@ class AAENet(NeuralNet):
             (self.optimizer_, self.optimizer_discriminator_), saved["optimizers"], strict=True
         ):
             opt.load_state_dict(_optimizer_from_arrays(state))
+        set_capturable(self, False)  # a checkpoint written while a CUDA graph was in use
         self.history_ = History(saved["history"])
         self.prior_rng_.set_state(saved["prior_rng"])
         fallback = torch.device(self.device)

@@ -87,9 +87,10 @@ def test_sparse_input_on_cuda_gives_the_model_of_its_dense_twin(blobs):
     assert_allclose(sparse.transform(sp.csr_matrix(X)), dense.transform(X), atol=1e-5)
 
 
-def test_cuda_model_loads_transforms_and_trains_without_cuda(blobs, tmp_path):
+@pytest.mark.parametrize("cuda_graphs", [False, True])
+def test_cuda_model_loads_transforms_and_trains_without_cuda(blobs, tmp_path, cuda_graphs):
     X, _ = blobs
-    aae = fast().fit(X)
+    aae = fast(cuda_graphs=cuda_graphs, batch_size=32).fit(X)
     (tmp_path / "model.pkl").write_bytes(pickle.dumps(aae))
     np.save(tmp_path / "X.npy", X)
     script = textwrap.dedent(
@@ -199,3 +200,79 @@ def test_bfloat16_mixed_precision_on_cuda(blobs):
     assert all(p.dtype == torch.float32 for p in mixed.net_.module_.parameters())
     assert np.isfinite(mixed.transform(X)).all()
     assert mixed.score(X) > 2 * full.score(X)
+
+
+# -- cuda_graphs=True --------------------------------------------------------------------
+@pytest.fixture
+def replays(monkeypatch):
+    """Count the CUDA graph replays of the training loop."""
+    count = {"n": 0}
+    replay = torch.cuda.CUDAGraph.replay
+
+    def counting(self):
+        count["n"] += 1
+        return replay(self)
+
+    monkeypatch.setattr(torch.cuda.CUDAGraph, "replay", counting)
+    return count
+
+
+def test_cuda_graphs_train_the_model_of_the_eager_step(blobs, replays):
+    X, _ = blobs
+    X = np.tile(X, (4, 1))  # 1200 rows: 9 full batches of 128 and one of 48 per epoch
+    eager = fast(max_iter=3, batch_size=128).fit(X)
+    graphed = fast(max_iter=3, batch_size=128, cuda_graphs=True).fit(X)
+    # 3 warm-up batches, then every full batch from the graph: 9 - 3 + 2 * 9.
+    assert replays["n"] == 24
+    assert_allclose(graphed.loss_curve_, eager.loss_curve_, rtol=1e-3)
+    assert_allclose(graphed.transform(X), eager.transform(X), rtol=1e-3, atol=1e-3)
+    assert all(
+        not group["capturable"]
+        for opt in (graphed.net_.optimizer_, graphed.net_.optimizer_discriminator_)
+        for group in opt.param_groups
+    )
+
+
+def test_cuda_graphs_with_random_draws_every_estimator(blobs, partly_labelled, replays):
+    X, y = blobs
+    _, y_partial = partly_labelled
+    noisy = {"input_noise": 0.1, "discriminator_noise": 0.1, "batch_size": 32}
+    for encoder in ("gaussian", "universal"):
+        a = fast(encoder=encoder, cuda_graphs=True, **noisy).fit(X)
+        b = fast(encoder=encoder, cuda_graphs=True, **noisy).fit(X)
+        assert_array_equal(a.transform(X), b.transform(X))
+        assert np.isfinite(a.transform(X)).all()
+    clf = fast(AAEClassifier, cuda_graphs=True, max_iter=10, **noisy).fit(X, y_partial)
+    assert clf.score(X, y) > 0.6
+    clu = fast(AAEClusterer, n_clusters=3, cuda_graphs=True, **noisy).fit(X)
+    assert clu.predict(X).shape == (len(X),)
+    heads = fast(AAEClusterHeadTransformer, n_clusters=3, cuda_graphs=True, **noisy).fit(X)
+    assert np.isfinite(heads.transform(X)).all()
+    assert replays["n"] > 100
+
+
+def test_cuda_graphs_follow_a_learning_rate_schedule(blobs, replays):
+    from skorch.callbacks import LRScheduler
+
+    X, _ = blobs
+    schedule = [LRScheduler(policy="StepLR", step_size=1, gamma=0.1)]
+    eager = fast(max_iter=4, batch_size=32, callbacks=schedule).fit(X)
+    graphed = fast(max_iter=4, batch_size=32, callbacks=schedule, cuda_graphs=True).fit(X)
+    assert replays["n"] > 0
+    assert_allclose(graphed.loss_curve_, eager.loss_curve_, rtol=1e-3)
+
+
+def test_cuda_graphs_bfloat16_and_a_partial_fit_stream_keep_memory_flat(blobs, replays):
+    X, _ = blobs
+    mixed = fast(max_iter=20, batch_size=32, precision="bfloat16", cuda_graphs=True).fit(X)
+    full = fast(max_iter=20, batch_size=32).fit(X)
+    assert mixed.score(X) > 2 * full.score(X)
+
+    aae = fast(batch_size=25, cuda_graphs=True)
+    stream = []
+    for i in range(30):
+        aae.partial_fit(X[(i * 20) % 100 :][:200])  # 8 batches: warm-up, capture, replays
+        gc.collect()
+        stream.append(torch.cuda.memory_allocated())
+    assert stream[-1] - stream[4] < MiB, stream[::5]
+    assert replays["n"] >= 30 * 5
