@@ -62,8 +62,8 @@ cuda_graphs : bool, default=False
     the speed of small networks on fast GPUs (see the benchmarks page). The graph is
     made anew by each call to ``fit`` or ``partial_fit`` and when a callback changes
     a learning rate. Random draws (noise, stochastic encoders) still differ per
-    mini-batch, but not the same ones as without the graph. No effect on other
-    devices.
+    mini-batch and follow ``random_state``, but need not be the same numbers as
+    without the graph. No effect on other devices.
 batch_size : int, default=128
     Mini-batch size; clipped to the number of samples.
 max_iter : int, default=100
