@@ -15,6 +15,7 @@ umap-learn is used when installed (``pip install umap-learn``).
 
     python benchmarks/bench_quality.py                     # digits
     python benchmarks/bench_quality.py --mnist ../shared/data/mnist
+    python benchmarks/bench_quality.py --mnist ../shared/data/mnist --parts mnist
 """
 
 from __future__ import annotations
@@ -118,22 +119,31 @@ def main(argv=None):
     parser.add_argument("--n-jobs", type=int, default=1, help="CV folds in parallel")
     parser.add_argument("--mnist", default=None, help="MNIST folder (skip MNIST if unset)")
     parser.add_argument("--mnist-train", type=int, default=10_000)
+    parser.add_argument(
+        "--parts",
+        nargs="+",
+        choices=["digits", "mnist", "prior"],
+        default=["digits", "mnist", "prior"],
+        help="what to run (mnist only with --mnist)",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     print_header(machine_info("cuda" if torch.cuda.is_available() else "cpu"))
 
     rows = []
-    for row in digits_accuracy(args.components, args.seed, args.n_jobs):
-        emit(row)
-        rows.append(row)
-    if args.mnist:
+    if "digits" in args.parts:
+        for row in digits_accuracy(args.components, args.seed, args.n_jobs):
+            emit(row)
+            rows.append(row)
+    if args.mnist and "mnist" in args.parts:
         for row in mnist_accuracy(args.components, args.seed, args.mnist, args.mnist_train):
             emit(row)
             rows.append(row)
     fits = []
-    for row in prior_fit(args.components, args.seed):
-        emit(row)
-        fits.append(row)
+    if "prior" in args.parts:
+        for row in prior_fit(args.components, args.seed):
+            emit(row)
+            fits.append(row)
     print()
     print_table(rows, ["data", "reducer", "n_components", "accuracy", "std", "fit_s"])
     print()
