@@ -51,6 +51,8 @@ def emit(record):
 
 
 def print_table(rows, columns):
+    if not rows:
+        return
     widths = [max(len(c), *(len(_fmt(r.get(c))) for r in rows)) for c in columns]
     print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
     print("  ".join("-" * w for w in widths))
