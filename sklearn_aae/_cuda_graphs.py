@@ -33,18 +33,19 @@ import torch
 #: Full-size batches run eagerly at the start of every fit call before the capture.
 WARMUP_STEPS = 3
 
-# One warm-up stream per device for the whole process: cuBLAS keeps a workspace (tens of
-# MiB) for every stream it has run on, so a new stream per fit would leak one per fit.
+# One side stream per GPU for the whole process, for the warm-up steps and the captures:
+# cuBLAS keeps a workspace (tens of MiB) for every stream it has run on, so a new stream
+# per fit would leak one per fit.
 _STREAMS = {}
 # One capture at a time in the process (PyTorch's rule), whatever the threads.
 _CAPTURE_LOCK = threading.Lock()
 
 
-def _side_stream(device):
+def _side_stream(index):
     with _CAPTURE_LOCK:
-        if device not in _STREAMS:
-            _STREAMS[device] = torch.cuda.Stream(device)
-        return _STREAMS[device]
+        if index not in _STREAMS:
+            _STREAMS[index] = torch.cuda.Stream(device=index)
+        return _STREAMS[index]
 
 
 def _tensors(batch):
@@ -74,6 +75,10 @@ def _clone(batch):
     return out
 
 
+def _is_setting(key, value):
+    return key != "params" and not torch.is_tensor(value)
+
+
 def set_capturable(net, flag):
     """Mark both optimizers' parameter groups as (not) captured in a graph.
 
@@ -92,42 +97,74 @@ class GraphedStep:
 
     def __init__(self, net):
         self.net = net
-        self.device = torch.device(net.device)
-        self.stream = _side_stream(self.device)
+        device = torch.device(net.device)
+        index = torch.cuda.current_device() if device.index is None else device.index
+        self.device = torch.device("cuda", index)
+        self.stream = _side_stream(index)
         self.graph = None
         self.inputs = None
         self.outputs = None
         self.signature = None
-        self.learning_rates = None
+        self.settings = None
         self.n_warmup = 0
+        self.disabled = False
         set_capturable(net, True)
+        for optimizer in (net.optimizer_, net.optimizer_discriminator_):
+            # Stepping a capturable optimizer outside a capture (warm-up, odd-sized
+            # batches) makes torch warn once per optimizer: on purpose here.
+            optimizer._warned_capturable_if_run_uncaptured = True
 
     def close(self):
         """Free the graph and its buffers, and clear the optimizers' capturable flag."""
         self.graph = self.inputs = self.outputs = None
         set_capturable(self.net, False)
 
-    def _learning_rates(self):
-        return tuple(
-            group["lr"]
-            for opt in (self.net.optimizer_, self.net.optimizer_discriminator_)
+    def invalidate(self):
+        """Drop the graph: the tensors it captured (weights, optimizer states) were replaced.
+
+        Called when the net restores a snapshot or loads a state during the call; the
+        next full-size batch captures anew.
+        """
+        self.graph = self.inputs = self.outputs = None
+        set_capturable(self.net, True)
+
+    def _settings(self):
+        """Everything the captured step bakes in besides the tensors: recapture on change.
+
+        The optimizers' hyper-parameters (fused Adam takes them as Python numbers), the
+        loop's weights and noise levels, and the identity of the optimizers.
+        """
+        net = self.net
+        groups = tuple(
+            (
+                id(opt),
+                *((k, v) for k, v in group.items() if k != "params" and not torch.is_tensor(v)),
+            )
+            for opt in (net.optimizer_, net.optimizer_discriminator_)
             for group in opt.param_groups
         )
+        loop = (
+            net.adversarial_weight,
+            net.gradient_penalty,
+            net.input_noise,
+            net.discriminator_noise,
+            net.precision,
+            net.reconstruction_loss,
+        )
+        return groups, loop
 
     def _eager(self, batch, fit_params, *, side_stream=False):
-        # An optimizer marked capturable warns when it steps outside a capture: here it
-        # does so on purpose (warm-up and odd-sized batches).
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*capturable=True.*")
-            if not side_stream:
-                return self.net.train_step(batch, **fit_params)
-            self.stream.wait_stream(torch.cuda.current_stream(self.device))
+        if not side_stream:
+            return self.net.train_step(batch, **fit_params)
+        # PyTorch's warm-up pattern: the side stream waits for the work queued so far,
+        # and the main stream waits for the side stream's, also when the step fails.
+        main = torch.cuda.current_stream(self.device)
+        self.stream.wait_stream(main)
+        try:
             with torch.cuda.stream(self.stream):
-                out = self.net.train_step(batch, **fit_params)
-            # Tensors made on the side stream are used on the main one next: wait for it
-            # (a few times per fit call only).
-            torch.cuda.synchronize(self.device)
-            return out
+                return self.net.train_step(batch, **fit_params)
+        finally:
+            main.wait_stream(self.stream)
 
     def _capture(self, batch, fit_params):
         self.graph = self.inputs = self.outputs = None  # free an older graph first
@@ -136,26 +173,62 @@ class GraphedStep:
         for generator in (self.net.noise_generator_, self.net.discriminator_generator_):
             if generator.device.type == "cuda":
                 graph.register_generator_state(generator)
-        # thread_local: another thread training eagerly during the capture (a threaded
-        # grid search) may still allocate memory; its work is not captured.
-        with _CAPTURE_LOCK, torch.cuda.graph(graph, capture_error_mode="thread_local"):
-            outputs = self.net.train_step(inputs, **fit_params)
+        # On the net's GPU, whichever is current; thread_local: another thread training
+        # eagerly during the capture (a threaded grid search) may still allocate memory.
+        # The outer stream context puts the thread back on its stream even if the
+        # capture fails.
+        with (
+            _CAPTURE_LOCK,
+            torch.cuda.device(self.device),
+            torch.cuda.stream(self.stream),
+            warnings.catch_warnings(record=True) as caught,
+        ):
+            warnings.simplefilter("always")
+            with torch.cuda.graph(graph, stream=self.stream, capture_error_mode="thread_local"):
+                outputs = self.net.train_step(inputs, **fit_params)
+        for warning in caught:
+            if "graph is empty" in str(warning.message).lower():
+                # Kernels went to another stream than the captured one: replays would
+                # do nothing.
+                raise RuntimeError(f"the captured graph is empty ({warning.message})")
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
         self.graph, self.inputs, self.outputs = graph, inputs, outputs
-        self.learning_rates = self._learning_rates()
+        self.settings = self._settings()
+
+    def _give_up(self, exc):
+        """Train on without graphs for the rest of the call, after a failed capture."""
+        self.disabled = True
+        self.graph = self.inputs = self.outputs = None
+        with _CAPTURE_LOCK:  # a stream whose capture failed may be unusable: use a new one
+            _STREAMS.pop(self.device.index, None)
+        warnings.warn(
+            f"Capturing the training step in a CUDA graph failed ({type(exc).__name__}: "
+            f"{exc}); training goes on without cuda_graphs for the rest of this call.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
 
     def __call__(self, batch, **fit_params):
         signature = _signature(batch)
         if self.signature is None:
             self.signature = signature  # the first batch of a call has the full size
-        if signature != self.signature:
+        if self.disabled or signature != self.signature:
             return self._eager(batch, fit_params)
         if self.n_warmup < WARMUP_STEPS:
             self.n_warmup += 1
             return self._eager(batch, fit_params, side_stream=True)
-        if self.graph is None or self._learning_rates() != self.learning_rates:
-            self._capture(batch, fit_params)
+        if self.graph is None or self._settings() != self.settings:
+            try:
+                self._capture(batch, fit_params)
+            except Exception as exc:  # noqa: BLE001 - any failure: fall back to eager
+                self._give_up(exc)
+                return self._eager(batch, fit_params)
         with torch.no_grad():
             for buffer, value in zip(_tensors(self.inputs), _tensors(batch), strict=True):
                 buffer.copy_(value, non_blocking=True)
         self.graph.replay()
-        return self.outputs
+        # Copies: the next replay overwrites the graph's outputs, and callbacks may keep
+        # what on_batch_end gives them.
+        return {key: value.clone() for key, value in self.outputs.items()}

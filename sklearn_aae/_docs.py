@@ -61,9 +61,10 @@ cuda_graphs : bool, default=False
     of launching hundreds of small kernels from Python per mini-batch, which bounds
     the speed of small networks on fast GPUs (see the benchmarks page). The graph is
     made anew by each call to ``fit`` or ``partial_fit`` and when a callback changes
-    a learning rate. Random draws (noise, stochastic encoders) still differ per
-    mini-batch and follow ``random_state``, but need not be the same numbers as
-    without the graph. No effect on other devices.
+    a learning rate or another setting of the step; a capture that fails gives a
+    ``RuntimeWarning`` and training goes on without it. Random draws (noise,
+    stochastic encoders) still differ per mini-batch and follow ``random_state``, but
+    need not be the same numbers as without the graph. No effect on other devices.
 batch_size : int, default=128
     Mini-batch size; clipped to the number of samples.
 max_iter : int, default=100

@@ -411,13 +411,19 @@ class AAENet(NeuralNet):
         d_loss.backward()
         self.optimizer_discriminator_.step()
 
+        # The generator's loss flows through frozen discriminators (no gradients for
+        # them); unfrozen again whatever happens, so a failed step leaves them trainable.
         module.discriminators.requires_grad_(False)
-        g_loss = zero
-        for name, fake, _, cond in pairs:
-            with self._autocast(x):
-                logits = module.discriminators[name](self._noisy(fake), cond).float()
-            g_loss = g_loss + F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
-        module.discriminators.requires_grad_(True)
+        try:
+            g_loss = zero
+            for name, fake, _, cond in pairs:
+                with self._autocast(x):
+                    logits = module.discriminators[name](self._noisy(fake), cond).float()
+                g_loss = g_loss + F.binary_cross_entropy_with_logits(
+                    logits, torch.ones_like(logits)
+                )
+        finally:
+            module.discriminators.requires_grad_(True)
         if lam > 0:
             self.optimizer_.zero_grad(set_to_none=True)
             (lam * g_loss).backward()
@@ -499,11 +505,23 @@ class AAENet(NeuralNet):
         ):
             opt.load_state_dict(state)
         del self.history[snapshot["n_epochs"] :]
-        set_capturable(self, False)  # a snapshot taken while a CUDA graph was in use
+        self._after_state_change()
         prior_state, *generator_states = snapshot["rngs"]
         self.prior_rng_.set_state(prior_state)
         for generator, state in zip(self._generators(), generator_states, strict=True):
             generator.set_state(state)
+
+    def _after_state_change(self):
+        """After loading optimizer states (new tensors): keep CUDA graphs consistent.
+
+        During a fit call with ``cuda_graphs`` the graph captured the old tensors, so it
+        is dropped and captured anew; outside one, the states may come from a snapshot
+        or file taken while a graph was in use, and are marked not capturable again.
+        """
+        if self.graphed_step_ is not None:
+            self.graphed_step_.invalidate()
+        else:
+            set_capturable(self, False)
 
     _GENERATORS = ("data_generator_", "noise_generator_", "discriminator_generator_")
 
@@ -541,7 +559,7 @@ class AAENet(NeuralNet):
             (self.optimizer_, self.optimizer_discriminator_), saved["optimizers"], strict=True
         ):
             opt.load_state_dict(_optimizer_from_arrays(state))
-        set_capturable(self, False)  # a checkpoint written while a CUDA graph was in use
+        self._after_state_change()
         self.history_ = History(saved["history"])
         self.prior_rng_.set_state(saved["prior_rng"])
         fallback = torch.device(self.device)

@@ -217,6 +217,10 @@ def replays(monkeypatch):
     return count
 
 
+no_fallback = pytest.mark.filterwarnings("error:Capturing the training step")
+
+
+@no_fallback
 def test_cuda_graphs_train_the_model_of_the_eager_step(blobs, replays):
     X, _ = blobs
     X = np.tile(X, (4, 1))  # 1200 rows: 9 full batches of 128 and one of 48 per epoch
@@ -233,6 +237,7 @@ def test_cuda_graphs_train_the_model_of_the_eager_step(blobs, replays):
     )
 
 
+@no_fallback
 def test_cuda_graphs_with_random_draws_every_estimator(blobs, partly_labelled, replays):
     X, y = blobs
     _, y_partial = partly_labelled
@@ -251,6 +256,7 @@ def test_cuda_graphs_with_random_draws_every_estimator(blobs, partly_labelled, r
     assert replays["n"] > 100
 
 
+@no_fallback
 def test_cuda_graphs_follow_a_learning_rate_schedule(blobs, replays):
     from skorch.callbacks import LRScheduler
 
@@ -262,6 +268,7 @@ def test_cuda_graphs_follow_a_learning_rate_schedule(blobs, replays):
     assert_allclose(graphed.loss_curve_, eager.loss_curve_, rtol=1e-3)
 
 
+@no_fallback
 def test_cuda_graphs_bfloat16_and_a_partial_fit_stream_keep_memory_flat(blobs, replays):
     X, _ = blobs
     mixed = fast(max_iter=20, batch_size=32, precision="bfloat16", cuda_graphs=True).fit(X)
@@ -276,3 +283,49 @@ def test_cuda_graphs_bfloat16_and_a_partial_fit_stream_keep_memory_flat(blobs, r
         stream.append(torch.cuda.memory_allocated())
     assert stream[-1] - stream[4] < MiB, stream[::5]
     assert replays["n"] >= 30 * 5
+
+
+@no_fallback
+def test_cuda_graphs_follow_settings_that_callbacks_change(blobs, replays):
+    from skorch.callbacks import Callback
+
+    class PlainAutoencoderAfterTwoEpochs(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            if len(net.history) == 2:
+                net.adversarial_weight = 0.0
+
+    X, _ = blobs
+    params = {"max_iter": 4, "batch_size": 32, "callbacks": [PlainAutoencoderAfterTwoEpochs()]}
+    eager = fast(**params).fit(X)
+    graphed = fast(**params, cuda_graphs=True).fit(X)
+    assert replays["n"] > 0
+    # With the old λ baked in, the generator would keep training the encoder.
+    assert_allclose(graphed.loss_curve_, eager.loss_curve_, rtol=1e-3)
+
+
+@no_fallback
+def test_ctrl_c_during_replays_keeps_the_last_epoch_and_clears_the_graph(blobs, replays):
+    from skorch.callbacks import Callback
+
+    from sklearn_aae import TrainingInterruptedWarning
+
+    class CtrlC(Callback):
+        def on_batch_end(self, net, **kwargs):
+            if len(net.history) == 3:  # in the third epoch, after some replays
+                raise KeyboardInterrupt
+
+    X, _ = blobs
+    aae = fast(max_iter=5, batch_size=32, cuda_graphs=True, callbacks=[CtrlC()])
+    with pytest.warns(TrainingInterruptedWarning), pytest.raises(KeyboardInterrupt):
+        aae.fit(X)
+    assert aae.interrupted_ and aae.n_iter_ == 2 and replays["n"] > 0
+    net = aae.net_
+    assert net.graphed_step_ is None
+    assert all(
+        not group["capturable"]
+        for opt in (net.optimizer_, net.optimizer_discriminator_)
+        for group in opt.param_groups
+    )
+    assert all(p.requires_grad for p in net.module_.discriminators.parameters())
+    aae.set_params(callbacks=None, warm_start=True, max_iter=2).fit(X)
+    assert aae.n_iter_ == 4 and np.isfinite(aae.transform(X)).all()

@@ -86,6 +86,15 @@ def test_verbose_shows_a_progress_bar_or_a_table_and_is_silent_by_default(blobs,
     assert err == ""  # the table instead of the bar
 
 
+def test_cuda_graphs_have_no_effect_on_the_cpu(blobs):
+    X, _ = blobs
+    plain = fast(device="cpu").fit(X)
+    graphs = fast(device="cpu", cuda_graphs=True).fit(X)
+    assert graphs.net_.graphed_step_ is None
+    assert_array_equal(graphs.transform(X), plain.transform(X))
+    assert graphs.loss_curve_ == plain.loss_curve_
+
+
 def test_bfloat16_mixed_precision_trains_float32_weights(blobs):
     X, _ = blobs
     full = fast(max_iter=30).fit(X)
