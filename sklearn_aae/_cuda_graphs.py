@@ -60,8 +60,8 @@ def _tensors(batch):
     return out
 
 
-def _signature(batch):
-    return tuple((tuple(t.shape), t.dtype) for t in _tensors(batch))
+def _signature(tensors):
+    return tuple((tuple(t.shape), t.dtype) for t in tensors)
 
 
 def _clone(batch):
@@ -114,9 +114,12 @@ class GraphedStep:
             # batches) makes torch warn once per optimizer: on purpose here.
             optimizer._warned_capturable_if_run_uncaptured = True
 
+    def _drop_graph(self):
+        self.graph = self.inputs = self.outputs = None
+
     def close(self):
         """Free the graph and its buffers, and clear the optimizers' capturable flag."""
-        self.graph = self.inputs = self.outputs = None
+        self._drop_graph()
         set_capturable(self.net, False)
 
     def invalidate(self):
@@ -125,7 +128,7 @@ class GraphedStep:
         Called when the net restores a snapshot or loads a state during the call; the
         next full-size batch captures anew.
         """
-        self.graph = self.inputs = self.outputs = None
+        self._drop_graph()
         set_capturable(self.net, True)
 
     def _settings(self):
@@ -136,10 +139,7 @@ class GraphedStep:
         """
         net = self.net
         groups = tuple(
-            (
-                id(opt),
-                *((k, v) for k, v in group.items() if k != "params" and not torch.is_tensor(v)),
-            )
+            (id(opt), *((k, v) for k, v in group.items() if _is_setting(k, v)))
             for opt in (net.optimizer_, net.optimizer_discriminator_)
             for group in opt.param_groups
         )
@@ -167,7 +167,7 @@ class GraphedStep:
             main.wait_stream(self.stream)
 
     def _capture(self, batch, fit_params):
-        self.graph = self.inputs = self.outputs = None  # free an older graph first
+        self._drop_graph()  # free an older graph first
         inputs = _clone(batch)
         graph = torch.cuda.CUDAGraph()
         for generator in (self.net.noise_generator_, self.net.discriminator_generator_):
@@ -194,13 +194,14 @@ class GraphedStep:
             warnings.warn_explicit(
                 warning.message, warning.category, warning.filename, warning.lineno
             )
-        self.graph, self.inputs, self.outputs = graph, inputs, outputs
+        # The input buffers are kept flat, in the order _tensors gives a batch's tensors.
+        self.graph, self.inputs, self.outputs = graph, _tensors(inputs), outputs
         self.settings = self._settings()
 
     def _give_up(self, exc):
         """Train on without graphs for the rest of the call, after a failed capture."""
         self.disabled = True
-        self.graph = self.inputs = self.outputs = None
+        self._drop_graph()
         with _CAPTURE_LOCK:  # a stream whose capture failed may be unusable: use a new one
             _STREAMS.pop(self.device.index, None)
         warnings.warn(
@@ -211,7 +212,8 @@ class GraphedStep:
         )
 
     def __call__(self, batch, **fit_params):
-        signature = _signature(batch)
+        tensors = _tensors(batch)
+        signature = _signature(tensors)
         if self.signature is None:
             self.signature = signature  # the first batch of a call has the full size
         if self.disabled or signature != self.signature:
@@ -226,7 +228,7 @@ class GraphedStep:
                 self._give_up(exc)
                 return self._eager(batch, fit_params)
         with torch.no_grad():
-            for buffer, value in zip(_tensors(self.inputs), _tensors(batch), strict=True):
+            for buffer, value in zip(self.inputs, tensors, strict=True):
                 buffer.copy_(value, non_blocking=True)
         self.graph.replay()
         # Copies: the next replay overwrites the graph's outputs, and callbacks may keep
