@@ -31,6 +31,13 @@ class AAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, Transforme
     q(y|x) takes a cross-entropy step on a labelled mini-batch. Unlabelled samples
     (label -1) shape the code through the first two phases only.
 
+    Two defaults differ from the other estimators': the encoder is denoising
+    (``input_noise=0.3``, the paper's setting for this model; in units of X, so scale
+    X first) and ``adversarial_weight=3.0``. On scikit-learn's digits with 10 % of
+    the labels they raise test accuracy from about 0.93 to 0.95, and on MNIST with 100
+    labels (the benchmark's short CPU run) they lower the error from 15.1 % to 7.9 %
+    (see the benchmarks page).
+
     Parameters
     ----------
     n_components : int, default=8
@@ -81,13 +88,13 @@ class AAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, Transforme
         discriminator_hidden_layer_sizes=None,
         prior="normal",
         encoder="deterministic",
-        adversarial_weight=1.0,
+        adversarial_weight=3.0,
         reconstruction_loss="squared_error",
         learning_rate=1e-3,
         discriminator_learning_rate=5e-4,
         discriminator_noise=0.0,
         gradient_penalty=10.0,
-        input_noise=0.0,
+        input_noise=0.3,
         precision="float32",
         cuda_graphs=False,
         batch_size=128,

@@ -6,6 +6,9 @@ estimator; they are documented once here so that the docstrings cannot drift apa
 
 from __future__ import annotations
 
+import ast
+import inspect
+import re
 import textwrap
 
 COMMON_PARAMETERS = """\
@@ -128,9 +131,46 @@ encoder_, decoder_, discriminator_ : torch.nn.Module
 """
 
 
+def _documented_default(text):
+    """The value a ``default=...`` of the docstring names, or the text if not a literal."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _with_defaults_of(cls, parameters):
+    """``parameters`` with each ``default=...`` set to the default of ``cls.__init__``.
+
+    The shared text gives the defaults most estimators use; an estimator that changes
+    one (the classifier's input noise) gets its own value printed, so that a docstring
+    cannot state a default the signature does not have.
+    """
+    signature = inspect.signature(cls.__init__).parameters
+
+    def replace(match):
+        name, documented = match.group(1), match.group(2)
+        if name not in signature:
+            return match.group(0)
+        actual = signature[name].default
+        if _documented_default(documented) == actual:
+            return match.group(0)
+        shown = f'"{actual}"' if isinstance(actual, str) else repr(actual)
+        return match.group(0)[: -len(documented)] + shown
+
+    return _DEFAULT_LINE.sub(replace, parameters)
+
+
+_DEFAULT_LINE = re.compile(r"^(\w+) : .*?default=(.+)$", re.MULTILINE)
+
+
 def fill_doc(cls):
-    """Replace ``{common_parameters}`` / ``{common_attributes}`` in a class docstring."""
+    """Replace ``{common_parameters}`` / ``{common_attributes}`` in a class docstring.
+
+    The defaults printed are those of the class's own signature.
+    """
+    parameters = _with_defaults_of(cls, COMMON_PARAMETERS)
     cls.__doc__ = cls.__doc__.replace(
-        "    {common_parameters}\n", textwrap.indent(COMMON_PARAMETERS, "    ")
+        "    {common_parameters}\n", textwrap.indent(parameters, "    ")
     ).replace("    {common_attributes}\n", textwrap.indent(COMMON_ATTRIBUTES, "    "))
     return cls

@@ -53,3 +53,32 @@ def test_grid_search_on_dask_matches_the_default_backend(blobs):
     assert not np.allclose(*local.cv_results_["mean_test_prior_fit"])
     assert_allclose(remote.best_estimator_.transform(X), local.best_estimator_.transform(X))
     assert_array_equal(X, X_before)
+
+
+def test_dask_ml_incremental_drives_partial_fit(blobs):
+    # dask-ml's Incremental streams a dask array's blocks through partial_fit, one call
+    # (one epoch over that block) per block, as issue 7 asks of the estimator.
+    dask_array = pytest.importorskip("dask.array")
+    wrappers = pytest.importorskip("dask_ml.wrappers")
+    X, _ = blobs
+    X_before = X.copy()
+    params = {"hidden_layer_sizes": (8,), "n_jobs": 1, "random_state": 0}
+    chunk = len(X) // 4
+    dX = dask_array.from_array(X, chunks=(chunk, X.shape[1]))
+    n_blocks = dX.numblocks[0]
+
+    incremental = wrappers.Incremental(AAETransformer(**params), shuffle_blocks=False)
+    incremental.fit(dX)
+    streamed = incremental.estimator_
+    assert streamed.n_iter_ == n_blocks
+
+    by_hand = AAETransformer(**params)
+    for start in range(0, len(X), chunk):
+        by_hand.partial_fit(X[start : start + chunk])
+    # the same calls in the same order: the same model
+    assert_allclose(streamed.transform(X), by_hand.transform(X), rtol=1e-6, atol=1e-6)
+    # its transform runs block-wise on the dask array and gives the estimator's codes
+    codes = incremental.transform(dX)
+    assert isinstance(codes, dask_array.Array)
+    assert_allclose(codes.compute(), streamed.transform(X), rtol=1e-6, atol=1e-6)
+    assert_array_equal(X, X_before)

@@ -34,3 +34,26 @@ def test_sphinx_build_is_warning_free(tmp_path):
     assert examples
     for name in examples:
         assert list((out / "_images").glob(f"sphx_glr_{name}_0*.png")), name
+
+
+@pytest.mark.parametrize(
+    "name", ["AAETransformer", "AAEClassifier", "AAEClusterer", "AAEClusterHeadTransformer"]
+)
+def test_docstring_defaults_are_the_signature_defaults(name):
+    # The shared parameter text is filled in per class, with the class's own defaults.
+    import ast
+    import inspect
+    import re
+
+    import sklearn_aae
+
+    cls = getattr(sklearn_aae, name)
+    signature = inspect.signature(cls.__init__).parameters
+    documented = dict(re.findall(r"^    (\w+) : .*?default=(.+)$", cls.__doc__, re.MULTILINE))
+    assert set(documented) == set(signature) - {"self"}
+    for parameter, text in documented.items():
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            value = text
+        assert value == signature[parameter].default, (parameter, text)
