@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from _common import emit, machine_info, print_header, print_table
+from scipy.stats import wilcoxon
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
@@ -298,6 +299,43 @@ def _summary(records, part):
     return rows
 
 
+def _paired(records, part):
+    """Each AAE model against each peer, seed by seed, on the part's first metric.
+
+    Wins counts the seeds on which the AAE scores higher; the p-value is a one-sided
+    Wilcoxon signed-rank test of "the AAE scores higher" over the paired seeds (None
+    with fewer than two seeds or when every difference is zero).
+    """
+    metric = METRICS[part][0]
+    by_model = {}
+    for r in records:
+        by_model.setdefault((r["settings"], r["model"]), {})[r["seed"]] = r[metric]
+    peers = {k: v for k, v in by_model.items() if k[0] == "-"}
+    rows = []
+    for (settings, model), ours in by_model.items():
+        if settings == "-":
+            continue
+        for (_, peer), theirs in peers.items():
+            seeds = sorted(set(ours) & set(theirs))
+            diff = np.array([ours[s] - theirs[s] for s in seeds])
+            p_value = None
+            if len(seeds) > 1 and np.any(diff != 0):
+                p_value = wilcoxon(diff, alternative="greater").pvalue
+            rows.append(
+                {
+                    "settings": settings,
+                    "model": model,
+                    "against": peer,
+                    "metric": metric,
+                    "wins": f"{int((diff > 0).sum())}/{len(seeds)}",
+                    "mean_difference": f"{diff.mean():+.4f}",
+                    "worst_difference": f"{diff.min():+.4f}",
+                    "p_wilcoxon": "-" if p_value is None else f"{p_value:.3f}",
+                }
+            )
+    return rows
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -354,6 +392,10 @@ def main(argv=None):
         print_table(
             _summary(records[part], part), ["settings", "model", "seeds", *METRICS[part], "fit_s"]
         )
+        paired = _paired(records[part], part)
+        if paired:
+            print(f"\n## {part}: seed by seed against the peers")
+            print_table(paired, list(paired[0]))
 
     print(f"\n# total wall time: {time.perf_counter() - t_start:.0f} s")
 

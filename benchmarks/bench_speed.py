@@ -12,6 +12,10 @@ In one process and on the same data, after a warm-up, alternating A B A B:
 4. ``transform`` throughput against a bare ``torch.inference_mode`` pass of the same
    encoder in batches of 4096, on X tiled to 65,536 rows (``--transform-rows``).
 
+``--paper-loss`` also times ``AAETransformer.fit(gradient_penalty=0)``: the paper's plain
+GAN loss without the R1 penalty we add by default, the loss pythae computes too (still
+our two phases). Rows get a ratio to pythae when pythae ran.
+
     python benchmarks/bench_speed.py --data digits
     python benchmarks/bench_speed.py --data mnist --n 10000 [--mnist DIR]
     python benchmarks/bench_speed.py --data mnist --n 60000 --device cuda --cuda-graphs
@@ -58,16 +62,16 @@ def sync(device):
         torch.cuda.synchronize()
 
 
-def time_ours(X, args, hidden, batch_size, seed, precision="float32", cuda_graphs=False):
+def time_ours(X, args, hidden, batch_size, seed, **params):
+    """Fit AAETransformer (``params`` on top of the defaults); time per epoch."""
     aae = AAETransformer(
         n_components=args.n_components,
         hidden_layer_sizes=hidden,
         batch_size=batch_size,
         max_iter=args.epochs,
         device=args.device,
-        precision=precision,
-        cuda_graphs=cuda_graphs,
         random_state=seed,
+        **params,
     )
     sync(args.device)
     start = time.perf_counter()
@@ -213,6 +217,12 @@ def main(argv=None):
         action="store_true",
         help="also time fit with cuda_graphs=True (CUDA only; first epoch timed with it)",
     )
+    parser.add_argument(
+        "--paper-loss",
+        action="store_true",
+        help="also time fit with gradient_penalty=0: the paper's plain GAN loss, no R1 "
+        "penalty, which is also what pythae's model computes",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     preset = PRESETS[args.data]
@@ -244,8 +254,11 @@ def main(argv=None):
         time_ours(X, warm, hidden, batch_size, seed=0, precision="bfloat16")
     if args.cuda_graphs:
         time_ours(X, warm, hidden, batch_size, seed=0, cuda_graphs=True)
+    if args.paper_loss:
+        time_ours(X, warm, hidden, batch_size, seed=0, gradient_penalty=0.0)
 
     ours, ours_wall, ref, pyt, bf16, first_ours, first_ref = [], [], [], [], [], [], []
+    paper_loss = []
     graphs, graphs_wall = [], []
     aae = None
     for r in range(args.rounds):
@@ -255,6 +268,8 @@ def main(argv=None):
         ref.append(time_reference(X_t, args, hidden, batch_size, seed=r))
         if pythae:
             pyt.append(time_pythae(X, args, hidden, batch_size))
+        if args.paper_loss:
+            paper_loss.append(time_ours(X, args, hidden, batch_size, r, gradient_penalty=0.0)[1])
         if args.bf16:
             bf16.append(time_ours(X, args, hidden, batch_size, r, precision="bfloat16")[1])
         if args.cuda_graphs:
@@ -274,6 +289,7 @@ def main(argv=None):
         ("AAETransformer.fit (epoch timer)", ours),
         ("AAETransformer.fit (wall / epochs)", ours_wall),
         ("hand-written two-phase loop", ref),
+        ("AAETransformer.fit, gradient_penalty=0 (epoch timer)", paper_loss),
         ("pythae Adversarial_AE (one joint step)", pyt),
         ("AAETransformer.fit, precision='bfloat16'", bf16),
         ("AAETransformer.fit, cuda_graphs=True (epoch timer)", graphs),
@@ -287,6 +303,7 @@ def main(argv=None):
             "s_per_epoch": med,
             "samples_per_s": len(X) / med,
             "ratio_to_hand_written": med / statistics.median(ref),
+            **({"ratio_to_pythae": med / statistics.median(pyt)} if pyt else {}),
             "runs": [round(v, 4) for v in values],
         }
         emit({**base, **row})
@@ -319,6 +336,7 @@ def main(argv=None):
             "s_per_epoch",
             "samples_per_s",
             "ratio_to_hand_written",
+            *(["ratio_to_pythae"] if pyt else []),
             "rows_per_s",
             "ratio_to_bare",
         ],

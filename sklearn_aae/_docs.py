@@ -132,7 +132,7 @@ encoder_, decoder_, discriminator_ : torch.nn.Module
 
 
 def _documented_default(text):
-    """The value a ``default=...`` of the docstring names, or the text if not a literal."""
+    """Return the value a docstring's ``default=...`` names, or the text if not a literal."""
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
