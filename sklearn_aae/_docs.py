@@ -131,6 +131,9 @@ encoder_, decoder_, discriminator_ : torch.nn.Module
 """
 
 
+_DEFAULT_LINE = re.compile(r"^(\w+) : .*?default=(.+)$", re.MULTILINE)
+
+
 def _documented_default(text):
     """Return the value a docstring's ``default=...`` names, or the text if not a literal."""
     try:
@@ -140,7 +143,7 @@ def _documented_default(text):
 
 
 def _with_defaults_of(cls, parameters):
-    """``parameters`` with each ``default=...`` set to the default of ``cls.__init__``.
+    """Return ``parameters`` with each ``default=...`` set to ``cls.__init__``'s default.
 
     The shared text gives the defaults most estimators use; an estimator that changes
     one (the classifier's input noise) gets its own value printed, so that a docstring
@@ -159,9 +162,6 @@ def _with_defaults_of(cls, parameters):
         return match.group(0)[: -len(documented)] + shown
 
     return _DEFAULT_LINE.sub(replace, parameters)
-
-
-_DEFAULT_LINE = re.compile(r"^(\w+) : .*?default=(.+)$", re.MULTILINE)
 
 
 def fill_doc(cls):
