@@ -6,10 +6,27 @@ import gzip
 import json
 import os
 import platform
+import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+
+
+def package_commit():
+    """Return the commit of the checkout measured, "+dirty" if sklearn_aae/ has edits."""
+
+    def git(*args):
+        root = Path(__file__).resolve().parent.parent
+        try:
+            return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True).stdout
+        except OSError:  # no git on this machine
+            return ""
+
+    commit = git("rev-parse", "--short", "HEAD").strip() or None
+    if commit and git("status", "--porcelain", "--", "sklearn_aae").strip():
+        commit += "+dirty"
+    return commit
 
 
 def machine_info(device="cpu"):
@@ -30,6 +47,7 @@ def machine_info(device="cpu"):
         "sklearn": sklearn.__version__,
         "skorch": skorch.__version__,
         "numpy": np.__version__,
+        "sklearn_aae_commit": package_commit(),
     }
     if str(device).startswith("cuda") and torch.cuda.is_available():
         info["gpu"] = torch.cuda.get_device_name()

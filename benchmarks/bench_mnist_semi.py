@@ -29,7 +29,6 @@ import time
 import numpy as np
 import torch
 from _common import emit, load_mnist, machine_info, print_header, print_table
-from bench_family_digits import package_commit
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
@@ -176,7 +175,6 @@ def main(argv=None):
         raise SystemExit(f"--preset {args.preset} needs CUDA, which this machine does not have.")
 
     print_header(machine_info(device))
-    print("# " + json.dumps({"sklearn_aae_commit": package_commit()}))
     print("# " + json.dumps({"preset": args.preset, **preset}))
     t_start = time.perf_counter()
     rows = []

@@ -35,8 +35,8 @@ class AAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, Transforme
     (``input_noise=0.3``, the paper's setting for this model; in units of X, so scale
     X first) and ``adversarial_weight=3.0``. On scikit-learn's digits with 10 % of
     the labels they raise test accuracy from about 0.93 to 0.95, and on MNIST with 100
-    labels (the benchmark's short CPU run) they lower the error from 15.1 % to 7.9 %
-    (see the benchmarks page).
+    labels (the benchmark's CPU preset, one seed) they lower the error from 15.1 % to
+    7.9 % (see the benchmarks page).
 
     Parameters
     ----------

@@ -156,7 +156,8 @@ def _with_defaults_of(cls, parameters):
         if name not in signature:
             return match.group(0)
         actual = signature[name].default
-        if _documented_default(documented) == actual:
+        shown_value = _documented_default(documented)
+        if type(shown_value) is type(actual) and shown_value == actual:  # 0.0 is not False
             return match.group(0)
         shown = f'"{actual}"' if isinstance(actual, str) else repr(actual)
         return match.group(0)[: -len(documented)] + shown
@@ -164,13 +165,21 @@ def _with_defaults_of(cls, parameters):
     return _DEFAULT_LINE.sub(replace, parameters)
 
 
+def _fill(docstring, placeholder, text):
+    """Put ``text`` where ``{placeholder}`` stands alone on a line, at its indentation.
+
+    The indentation is read from the docstring, because Python 3.13 strips the common
+    indentation of docstrings at compile time and earlier versions keep it.
+    """
+    pattern = re.compile(r"^([ \t]*)\{" + placeholder + r"\}\n", re.MULTILINE)
+    return pattern.sub(lambda m: textwrap.indent(text, m.group(1)), docstring)
+
+
 def fill_doc(cls):
     """Replace ``{common_parameters}`` / ``{common_attributes}`` in a class docstring.
 
     The defaults printed are those of the class's own signature.
     """
-    parameters = _with_defaults_of(cls, COMMON_PARAMETERS)
-    cls.__doc__ = cls.__doc__.replace(
-        "    {common_parameters}\n", textwrap.indent(parameters, "    ")
-    ).replace("    {common_attributes}\n", textwrap.indent(COMMON_ATTRIBUTES, "    "))
+    doc = _fill(cls.__doc__, "common_parameters", _with_defaults_of(cls, COMMON_PARAMETERS))
+    cls.__doc__ = _fill(doc, "common_attributes", COMMON_ATTRIBUTES)
     return cls

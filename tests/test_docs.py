@@ -49,11 +49,14 @@ def test_docstring_defaults_are_the_signature_defaults(name):
 
     cls = getattr(sklearn_aae, name)
     signature = inspect.signature(cls.__init__).parameters
-    documented = dict(re.findall(r"^    (\w+) : .*?default=(.+)$", cls.__doc__, re.MULTILINE))
+    doc = cls.__doc__
+    assert "{common_" not in doc  # every placeholder was filled
+    documented = dict(re.findall(r"^[ \t]*(\w+) : .*?default=(.+)$", doc, re.MULTILINE))
     assert set(documented) == set(signature) - {"self"}
     for parameter, text in documented.items():
         try:
             value = ast.literal_eval(text)
         except (ValueError, SyntaxError):
             value = text
-        assert value == signature[parameter].default, (parameter, text)
+        default = signature[parameter].default
+        assert type(value) is type(default) and value == default, (parameter, text)
