@@ -16,8 +16,14 @@ machine, the settings, one JSON line per result and a table with the paper's fig
 to each error. MNIST is read from ``--mnist DIR``, ``$SKLEARN_AAE_MNIST`` or
 ``../shared/data/mnist`` (nothing is downloaded).
 
+``--max-minutes M`` bounds each experiment's training: it then trains in warm-started
+steps of ``--epochs-per-fit`` epochs (continuing the same training) until the preset's
+epochs are done or the first step that ends past M minutes, and reports the epochs
+reached; a GPU lease of 15 minutes can then give one experiment's figure.
+
     OMP_NUM_THREADS=1 python benchmarks/bench_mnist_semi.py --preset cpu
     python benchmarks/bench_mnist_semi.py --preset gpu [--experiments semi100] [--seeds 0 1]
+    python benchmarks/bench_mnist_semi.py --preset gpu --experiments semi100 --max-minutes 8
 """
 
 from __future__ import annotations
@@ -100,7 +106,27 @@ def prepare(preset, seed, folder):
     return X_train, y_train, X_test, y_test
 
 
-def run(experiment, preset, seed, data, device):
+def fit_within(model, fit, max_minutes, epochs_per_fit):
+    """Call ``fit()`` for the model's ``max_iter`` epochs, or until ``max_minutes``.
+
+    Without a time limit, one call. With one, warm-started calls of ``epochs_per_fit``
+    epochs each (each continues the training where the last stopped) until the epochs
+    are done or a call ends past the limit.
+    """
+    if max_minutes is None:
+        fit()
+        return
+    epochs = model.max_iter
+    model.set_params(warm_start=True)
+    start = time.perf_counter()
+    while time.perf_counter() - start < 60 * max_minutes:
+        model.set_params(max_iter=min(epochs_per_fit, epochs - getattr(model, "n_iter_", 0)))
+        fit()
+        if model.n_iter_ >= epochs:
+            break
+
+
+def run(experiment, preset, seed, data, device, max_minutes=None, epochs_per_fit=10):
     X_train, y_train, X_test, y_test = data
     loss = "binary_crossentropy" if preset["scaling"] == "unit" else "squared_error"
     common = {"reconstruction_loss": loss, "device": device, "random_state": seed}
@@ -114,7 +140,7 @@ def run(experiment, preset, seed, data, device):
         params = {**preset["semi"], **common}
         model = AAEClassifier(**params)
         t0 = time.perf_counter()
-        model.fit(X_train, y_partial)
+        fit_within(model, lambda: model.fit(X_train, y_partial), max_minutes, epochs_per_fit)
         seconds = time.perf_counter() - t0
         error = 100 * (1 - model.score(X_test, y_test))
         extra = {"n_labels": n_labels}
@@ -123,7 +149,7 @@ def run(experiment, preset, seed, data, device):
         params = {**preset["cluster"], **common, "n_clusters": n_clusters}
         model = AAEClusterer(**params)
         t0 = time.perf_counter()
-        model.fit(X_train)
+        fit_within(model, lambda: model.fit(X_train), max_minutes, epochs_per_fit)
         seconds = time.perf_counter() - t0
         test_clusters = model.predict(X_test)
         paper_rule = confident_labels(y_train, model.predict_proba(X_train))
@@ -145,6 +171,7 @@ def run(experiment, preset, seed, data, device):
         "scaling": preset["scaling"],
         "device": str(model.device_),
         "epochs": int(model.n_iter_),
+        "max_minutes": max_minutes,
         "fit_seconds": seconds,
         "params": {k: v for k, v in params.items() if k not in ("device", "random_state")},
     }
@@ -165,6 +192,12 @@ def main(argv=None):
         help="JSON object merged into the preset, e.g. '{\"n_train\": 60000}'",
     )
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument(
+        "--max-minutes", type=float, default=None, help="training time limit per experiment"
+    )
+    parser.add_argument(
+        "--epochs-per-fit", type=int, default=10, help="warm-start step under --max-minutes"
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     preset = {**PRESETS[args.preset]}
@@ -181,7 +214,7 @@ def main(argv=None):
     for seed in args.seeds:
         data = prepare(preset, seed, args.mnist)
         for experiment in args.experiments:
-            row = run(experiment, preset, seed, data, device)
+            row = run(experiment, preset, seed, data, device, args.max_minutes, args.epochs_per_fit)
             emit(row)
             rows.append(row)
     print()
