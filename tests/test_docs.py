@@ -1,11 +1,16 @@
-"""The documentation builds without a warning: markdown pages, API reference, gallery."""
+"""The documentation builds without a warning, and docstrings state the true defaults."""
 
+import ast
+import inspect
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+import sklearn_aae
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,12 +46,6 @@ def test_sphinx_build_is_warning_free(tmp_path):
 )
 def test_docstring_defaults_are_the_signature_defaults(name):
     # The shared parameter text is filled in per class, with the class's own defaults.
-    import ast
-    import inspect
-    import re
-
-    import sklearn_aae
-
     cls = getattr(sklearn_aae, name)
     signature = inspect.signature(cls.__init__).parameters
     doc = cls.__doc__
