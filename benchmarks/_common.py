@@ -1,4 +1,4 @@
-"""Helpers shared by the benchmark scripts: machine description, output, MNIST loading."""
+"""Helpers shared by the benchmark scripts: machine, output, MNIST, time-limited fits."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,26 @@ def package_commit():
     if commit and git("status", "--porcelain", "--", "sklearn_aae").strip():
         commit += "+dirty"
     return commit
+
+
+def fit_within(model, fit, max_minutes, epochs_per_fit):
+    """Call ``fit()`` for the model's ``max_iter`` epochs, or until ``max_minutes``.
+
+    Without a time limit, one call. With one, warm-started calls of ``epochs_per_fit``
+    epochs each (each continues the training where the last stopped) until the epochs
+    are done or a call ends past the limit.
+    """
+    if max_minutes is None:
+        fit()
+        return
+    epochs = model.max_iter
+    model.set_params(warm_start=True)
+    start = time.perf_counter()
+    while time.perf_counter() - start < 60 * max_minutes:
+        model.set_params(max_iter=min(epochs_per_fit, epochs - getattr(model, "n_iter_", 0)))
+        fit()
+        if model.n_iter_ >= epochs:
+            break
 
 
 def machine_info(device="cpu"):

@@ -21,17 +21,16 @@ training rows where there is a split) and repeated for every seed:
   mixture (mode k at angle 2πk/n_modes) is their own class's, for labelled and unlabelled
   samples.
 
-The AAE estimators run with the settings of ``--settings``: ``default`` (only
-``random_state`` and what the task needs, e.g. ``n_clusters=10``) and/or ``tuned`` (the
-constants ``TUNED`` below, for a part whose target the defaults miss; empty at present,
-every part meets its target with the defaults; see docs/benchmarks.md). ``--params``
-adds parameters to every AAE model. Prints the machine, every setting used, one JSON line
-per result, a table of mean ± std and, where there are peers, a seed-by-seed comparison
-with each of them.
+The AAE estimators run with their defaults (only ``random_state`` and what the task
+needs, e.g. ``n_clusters=10``; "default" in the tables); ``--params`` adds parameters to
+every AAE model. Until AAEClassifier's defaults became ``input_noise=0.3,
+adversarial_weight=3.0`` the script also ran hand-tuned settings (``--settings tuned``;
+see docs/benchmarks.md); every part now meets its target with the defaults. Prints the
+machine, the parameters added, one JSON line per result, a table of mean ± std and,
+where there are peers, a seed-by-seed comparison with each of them.
 
     OMP_NUM_THREADS=1 python benchmarks/bench_family_digits.py [--seeds 0 1 2]
-        [--settings default tuned] [--parts semi cluster generate prior] [--params JSON]
-        [--quick]
+        [--parts semi cluster generate prior] [--params JSON] [--quick]
 """
 
 from __future__ import annotations
@@ -74,18 +73,6 @@ MODELS = {
     ],
 }
 
-#: The estimators' defaults: nothing beyond random_state and MODELS.
-DEFAULT = {part: {} for part in PARTS}
-
-#: Settings found by hand on seeds 0-2 (docs/benchmarks.md tells how). Parts left empty
-#: met their target with the defaults; they are not fitted twice. (``semi`` had
-#: ``adversarial_weight=3.0, hidden_layer_sizes=(512, 512), batch_size=64, max_iter=50``
-#: until AAEClassifier's defaults became ``input_noise=0.3, adversarial_weight=3.0``,
-#: which score higher; pass them with ``--params`` to compare.)
-TUNED = {part: {} for part in PARTS}
-
-SETTINGS = {"default": DEFAULT, "tuned": TUNED}
-
 #: --quick: few epochs, one seed; checks that the script runs, measures nothing.
 QUICK = {"max_iter": 3}
 
@@ -121,19 +108,15 @@ def nearest_mode_fraction(codes, class_index, prior):
 
 
 # -- the four parts --------------------------------------------------------------------------
-def aae_models(part, settings_names, seed, quick, extra):
-    """The AAE estimators of one part: (settings, name, estimator, parameters) per model."""
+def aae_models(part, seed, quick, extra):
+    """The AAE estimators of one part: ("default", name, estimator, parameters) per model.
+
+    The estimators' defaults, plus what the task needs (MODELS) and ``--params``.
+    """
     out = []
-    for settings in settings_names:
-        if (
-            settings != "default"
-            and SETTINGS[settings][part] == DEFAULT[part]
-            and "default" in settings_names
-        ):
-            continue  # the same models as the defaults: fitted once
-        for name, cls, needed in MODELS[part]:
-            params = {**needed, **SETTINGS[settings][part], **extra, **(QUICK if quick else {})}
-            out.append((settings, name, cls(random_state=seed, **params), params))
+    for name, cls, needed in MODELS[part]:
+        params = {**needed, **extra, **(QUICK if quick else {})}
+        out.append(("default", name, cls(random_state=seed, **params), params))
     return out
 
 
@@ -335,12 +318,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
-    parser.add_argument("--settings", nargs="+", choices=sorted(SETTINGS), default=["default"])
     parser.add_argument(
         "--params",
         type=json.loads,
         default={},
-        help="AAE parameters (a JSON object) applied on top of the settings",
+        help="AAE parameters (a JSON object) applied on top of the defaults",
     )
     parser.add_argument("--quick", action="store_true", help=f"one seed, {QUICK}: a smoke run")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
@@ -353,12 +335,10 @@ def main(argv=None):
     warnings.filterwarnings("ignore", message="invalid value encountered", category=RuntimeWarning)
 
     print_header(machine_info("cpu"))
-    settings_shown = {s: {p: SETTINGS[s][p] for p in args.parts} for s in args.settings}
     print(
         "# "
         + json.dumps(
             {
-                "settings": settings_shown,
                 "params": args.params,
                 "quick": QUICK if args.quick else None,
                 "seeds": seeds,
@@ -373,7 +353,7 @@ def main(argv=None):
     for part in args.parts:
         X_part = X if part == "semi" else X_std  # semi scales on its training split only
         for seed in seeds:
-            models = aae_models(part, args.settings, seed, args.quick, args.params)
+            models = aae_models(part, seed, args.quick, args.params)
             for r in RUNNERS[part](X_part, y, seed, models):
                 record = {"bench": f"family_digits_{part}", "seed": seed, **r}
                 emit(record)

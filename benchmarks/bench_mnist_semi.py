@@ -34,7 +34,7 @@ import time
 
 import numpy as np
 import torch
-from _common import emit, load_mnist, machine_info, print_header, print_table
+from _common import emit, fit_within, load_mnist, machine_info, print_header, print_table
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
@@ -104,26 +104,6 @@ def prepare(preset, seed, folder):
         X_train = scaler.transform(X_train).astype(np.float32)
         X_test = scaler.transform(X_test).astype(np.float32)
     return X_train, y_train, X_test, y_test
-
-
-def fit_within(model, fit, max_minutes, epochs_per_fit):
-    """Call ``fit()`` for the model's ``max_iter`` epochs, or until ``max_minutes``.
-
-    Without a time limit, one call. With one, warm-started calls of ``epochs_per_fit``
-    epochs each (each continues the training where the last stopped) until the epochs
-    are done or a call ends past the limit.
-    """
-    if max_minutes is None:
-        fit()
-        return
-    epochs = model.max_iter
-    model.set_params(warm_start=True)
-    start = time.perf_counter()
-    while time.perf_counter() - start < 60 * max_minutes:
-        model.set_params(max_iter=min(epochs_per_fit, epochs - getattr(model, "n_iter_", 0)))
-        fit()
-        if model.n_iter_ >= epochs:
-            break
 
 
 def run(experiment, preset, seed, data, device, max_minutes=None, epochs_per_fit=10):

@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 import torch
-from _common import emit, load_mnist, machine_info, print_header
+from _common import emit, fit_within, load_mnist, machine_info, print_header
 
 from sklearn_aae import AAETransformer
 
@@ -110,16 +110,7 @@ def main(argv=None):
         random_state=args.seed,
     )
     start = time.perf_counter()
-    if preset["max_minutes"] is None:
-        aae.fit(X_fit)
-    else:  # a few epochs at a time (warm starts continue the same training) until time
-        step = preset["epochs_per_fit"]
-        aae.set_params(max_iter=step, warm_start=True)
-        while time.perf_counter() - start < 60 * preset["max_minutes"]:
-            aae.set_params(max_iter=min(step, preset["epochs"] - getattr(aae, "n_iter_", 0)))
-            aae.fit(X_fit)
-            if aae.n_iter_ >= preset["epochs"]:
-                break
+    fit_within(aae, lambda: aae.fit(X_fit), preset["max_minutes"], preset["epochs_per_fit"])
     fit_s = time.perf_counter() - start
     samples = aae.sample(args.n_samples, random_state=args.seed).astype(np.float64)
 

@@ -283,41 +283,38 @@ def main(argv=None):
             print("# pythae is not installed: its column is left out")
             pythae = False
 
+    # Ours with the defaults and each variant asked for (parameters on top of them).
+    variants = {"AAETransformer.fit": {}}
+    if args.paper_loss:
+        variants["AAETransformer.fit, gradient_penalty=0"] = {"gradient_penalty": 0.0}
+    if args.bf16:
+        variants["AAETransformer.fit, precision='bfloat16'"] = {"precision": "bfloat16"}
+    if args.cuda_graphs:
+        variants["AAETransformer.fit, cuda_graphs=True"] = {"cuda_graphs": True}
+    pythae_name = "pythae Adversarial_AE, one joint step"
+
     # Warm-up: one short run of each (allocators, kernels, first-call costs).
     warm = argparse.Namespace(**{**vars(args), "epochs": 1})
-    time_ours(X, warm, hidden, batch_size, seed=0)
+    for params in variants.values():
+        time_ours(X, warm, hidden, batch_size, seed=0, **params)
     time_reference(X_t, warm, hidden, batch_size, seed=0)
 
-    if args.bf16:
-        time_ours(X, warm, hidden, batch_size, seed=0, precision="bfloat16")
-    if args.cuda_graphs:
-        time_ours(X, warm, hidden, batch_size, seed=0, cuda_graphs=True)
-    if args.paper_loss:
-        time_ours(X, warm, hidden, batch_size, seed=0, gradient_penalty=0.0)
-
-    ours, ours_wall, ref, pyt, bf16, first_ours, first_ref = [], [], [], [], [], [], []
-    pyt_wall, paper_loss, paper_loss_wall = [], [], []
-    graphs, graphs_wall = [], []
+    # seconds per epoch of every round: (epoch timer, wall / epochs) per name
+    timed = {name: ([], []) for name in [*variants, *([pythae_name] if pythae else [])]}
+    ref, first_ours, first_ref = [], [], []
     aae = None
     for r in range(args.rounds):
-        aae, epoch_s, wall_s = time_ours(X, args, hidden, batch_size, seed=r)
-        ours.append(epoch_s)
-        ours_wall.append(wall_s)
+        for name, params in variants.items():
+            fitted, epoch_s, wall_s = time_ours(X, args, hidden, batch_size, r, **params)
+            if not params:  # transform is timed on the model with the defaults
+                aae = fitted
+            timed[name][0].append(epoch_s)
+            timed[name][1].append(wall_s)
         ref.append(time_reference(X_t, args, hidden, batch_size, seed=r))
         if pythae:
             epoch_s, wall_s = time_pythae(X, args, hidden, batch_size)
-            pyt.append(epoch_s)
-            pyt_wall.append(wall_s)
-        if args.paper_loss:
-            _, epoch_s, wall_s = time_ours(X, args, hidden, batch_size, r, gradient_penalty=0.0)
-            paper_loss.append(epoch_s)
-            paper_loss_wall.append(wall_s)
-        if args.bf16:
-            bf16.append(time_ours(X, args, hidden, batch_size, r, precision="bfloat16")[1])
-        if args.cuda_graphs:
-            _, epoch_s, wall_s = time_ours(X, args, hidden, batch_size, r, cuda_graphs=True)
-            graphs.append(epoch_s)
-            graphs_wall.append(wall_s)
+            timed[pythae_name][0].append(epoch_s)
+            timed[pythae_name][1].append(wall_s)
         a, b = time_first_epoch(
             X, X_t, args, hidden, batch_size, seed=r, cuda_graphs=args.cuda_graphs
         )
@@ -326,19 +323,15 @@ def main(argv=None):
     rows_s, bare_rows_s, copies_rows_s = time_transform(aae, X, args)
 
     base = {"bench": "speed", "data": args.data, "n": len(X), "device": args.device}
+    series = [("hand-written two-phase loop", "epoch", ref)]
+    for name, (epochs, walls) in timed.items():
+        series += [
+            (f"{name} (epoch timer)", "epoch", epochs),
+            (f"{name} (wall / epochs)", "wall", walls),
+        ]
+    pyt = timed[pythae_name] if pythae else None
     rows = []
-    for name, values in [
-        ("AAETransformer.fit (epoch timer)", ours),
-        ("AAETransformer.fit (wall / epochs)", ours_wall),
-        ("hand-written two-phase loop", ref),
-        ("AAETransformer.fit, gradient_penalty=0 (epoch timer)", paper_loss),
-        ("AAETransformer.fit, gradient_penalty=0 (wall / epochs)", paper_loss_wall),
-        ("pythae Adversarial_AE, one joint step (epoch timer)", pyt),
-        ("pythae Adversarial_AE, one joint step (wall / epochs)", pyt_wall),
-        ("AAETransformer.fit, precision='bfloat16'", bf16),
-        ("AAETransformer.fit, cuda_graphs=True (epoch timer)", graphs),
-        ("AAETransformer.fit, cuda_graphs=True (wall / epochs)", graphs_wall),
-    ]:
+    for name, kind, values in series:
         if not values:
             continue
         med = statistics.median(values)
@@ -349,7 +342,7 @@ def main(argv=None):
             "ratio_to_hand_written": med / statistics.median(ref),
             # like with like: an epoch timer against pythae's, wall time against its wall
             **(
-                {"ratio_to_pythae": med / statistics.median(pyt_wall if "wall" in name else pyt)}
+                {"ratio_to_pythae": med / statistics.median(pyt[0 if kind == "epoch" else 1])}
                 if pyt
                 else {}
             ),

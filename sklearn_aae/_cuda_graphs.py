@@ -9,13 +9,14 @@ the same shape, after copying the batch into the graph's input buffers.
 What capture needs, and how the loop keeps it true:
 
 - no host synchronisation and no Python branch on data inside the step: the loop's step
-  branches only on hyper-parameters, which are fixed for one ``fit_loop`` call;
+  branches only on its settings (λ, γ, noise levels, precision, loss);
 - optimizer states that exist before capture and stay where they are: the first
   full-size batches of a call run eagerly (real training steps, on a side stream as
-  PyTorch's CUDA-graph guide asks), and a graph lives for one ``fit_loop`` call only,
-  because restoring a snapshot replaces the states;
-- learning rates are baked into the graph, so a change (a scheduler callback) makes a
-  new capture;
+  PyTorch's CUDA-graph guide asks), a graph lives for one ``fit_loop`` call only, and
+  restoring a snapshot during the call drops it;
+- those settings and the optimizers' hyper-parameters (learning rates included) are
+  baked into the graph, so a change that a callback makes (a scheduler, a λ schedule)
+  makes a new capture;
 - random draws inside the step (``input_noise``, ``discriminator_noise``, Gaussian and
   universal encoders) use generators registered with the graph: each replay draws fresh
   numbers.

@@ -220,6 +220,15 @@ def replays(monkeypatch):
 no_fallback = pytest.mark.filterwarnings("error:Capturing the training step")
 
 
+def not_capturable(net):
+    """True when no optimizer group of the net is still marked capturable."""
+    return all(
+        not group["capturable"]
+        for opt in (net.optimizer_, net.optimizer_discriminator_)
+        for group in opt.param_groups
+    )
+
+
 @no_fallback
 def test_cuda_graphs_train_the_model_of_the_eager_step(blobs, replays):
     X, _ = blobs
@@ -230,11 +239,7 @@ def test_cuda_graphs_train_the_model_of_the_eager_step(blobs, replays):
     assert replays["n"] == 24
     assert_allclose(graphed.loss_curve_, eager.loss_curve_, rtol=1e-3)
     assert_allclose(graphed.transform(X), eager.transform(X), rtol=1e-3, atol=1e-3)
-    assert all(
-        not group["capturable"]
-        for opt in (graphed.net_.optimizer_, graphed.net_.optimizer_discriminator_)
-        for group in opt.param_groups
-    )
+    assert not_capturable(graphed.net_)
 
 
 @no_fallback
@@ -321,11 +326,7 @@ def test_ctrl_c_during_replays_keeps_the_last_epoch_and_clears_the_graph(blobs, 
     assert aae.interrupted_ and aae.n_iter_ == 2 and replays["n"] > 0
     net = aae.net_
     assert net.graphed_step_ is None
-    assert all(
-        not group["capturable"]
-        for opt in (net.optimizer_, net.optimizer_discriminator_)
-        for group in opt.param_groups
-    )
+    assert not_capturable(net)
     assert all(p.requires_grad for p in net.module_.discriminators.parameters())
     aae.set_params(callbacks=None, warm_start=True, max_iter=2).fit(X)
     assert aae.n_iter_ == 4 and np.isfinite(aae.transform(X)).all()
