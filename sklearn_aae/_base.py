@@ -2,7 +2,7 @@
 
 ``BaseAAE`` is a plain :class:`~sklearn.base.BaseEstimator`. It validates the data,
 builds the networks (``_networks.py``) and a private skorch net (``_training.py``) that
-runs the training loop, and answers ``transform``-like questions in chunks on the
+runs the training loop, and answers ``transform``-like questions in fixed-size blocks on the
 device. The public estimators add what their task needs: how ``y`` is used, whether the
 code has a categorical part, and the methods users call.
 """
@@ -16,6 +16,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 import torch
+from scipy.special import expit
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -34,15 +35,21 @@ from ._exceptions import (
 from ._networks import ENCODERS, build_module
 from ._priors import _PRIORS, CategoricalPrior, _PriorSampler
 from ._runtime import (
-    INFERENCE_CHUNK,
-    apply_in_chunks,
+    apply_in_blocks,
     as_float32,
     free_device_memory,
+    inference_block,
     resolve_device,
     to_tensor,
     torch_runtime,
 )
-from ._training import LOSS_NAMES, AAENet, EpochProgress, TrainingData, reconstruction_error
+from ._training import (
+    LOSS_NAMES,
+    AAENet,
+    EpochProgress,
+    TrainingData,
+    reconstruction_error_numpy,
+)
 from ._version import STATE_FORMAT, __version__
 
 RECONSTRUCTION_LOSSES = ("squared_error", "binary_crossentropy")
@@ -66,8 +73,11 @@ _DATA_STATE = (
 
 
 # Inference that runs out of device memory retries with a quarter of the rows per
-# chunk, down to this many.
-_MIN_CHUNK = 64
+# block, down to this many.
+_MIN_BLOCK = 64
+
+# Rows whose reconstruction is held on the host at once while scoring.
+_SCORE_ROWS = 16384
 
 
 def _table_verbosity(verbose):
@@ -531,28 +541,30 @@ class BaseAAE(BaseEstimator):
 
     # -- inference -------------------------------------------------------------------------
     def _run(self, fn, X32, n_out):
-        """Apply ``fn`` to X in chunks, without gradients; refuse non-finite outputs.
+        """Apply ``fn`` to X in fixed-size blocks, without gradients; refuse non-finite outputs.
 
         The networks stay in eval mode between fits (``_set_fitted``), so inference
-        writes no shared state and may run from several threads at once.
+        writes no shared state and may run from several threads at once. Every pass has
+        the same number of rows (``_runtime.INFERENCE_BLOCK``), so that a row's output does
+        not depend on the rows computed with it.
         """
-        chunk = INFERENCE_CHUNK
+        block = inference_block(self.device_)
         while True:
             try:
                 with torch_runtime(self.n_jobs, flush_denormal=False):
-                    out = apply_in_chunks(fn, X32, self.device_, n_out, chunk=chunk)
+                    out = apply_in_blocks(fn, X32, self.device_, n_out, block=block)
                 break
             except torch.OutOfMemoryError as exc:
-                # Fewer rows at a time need less memory: retry down to _MIN_CHUNK rows.
+                # Fewer rows at a time need less memory: retry down to _MIN_BLOCK rows.
                 free_device_memory(exc)
-                if chunk <= _MIN_CHUNK:
+                if block <= _MIN_BLOCK:
                     raise DeviceMemoryError(
                         f"The device ran out of memory running the networks even "
-                        f"{chunk} rows at a time ({_first_line(exc)}). Free the memory "
+                        f"{block} rows at a time ({_first_line(exc)}). Free the memory "
                         "that other models or tensors hold on the device "
                         "(torch.cuda.empty_cache() returns torch's cached blocks)."
                     ) from exc
-                chunk //= 4
+                block //= 4
         if not np.isfinite(out).all():
             raise ValueError(
                 "The networks' output overflowed to infinity or NaN for this input: its "
@@ -562,8 +574,13 @@ class BaseAAE(BaseEstimator):
         return out
 
     def _output(self, x_hat):
+        """Return the decoded data from the decoder's output (NumPy, row by row).
+
+        The sigmoid of a Bernoulli decoder runs here, element by element, rather than
+        on the device, where vectorised and scalar code paths round differently.
+        """
         if self.reconstruction_loss == "binary_crossentropy":
-            return torch.sigmoid(x_hat)
+            return expit(x_hat)
         return x_hat
 
     def _representation(self, X32):
@@ -612,7 +629,7 @@ class BaseAAE(BaseEstimator):
                 )
             onehot = np.eye(self._n_conditions(), dtype=np.float32)[idx]
             Z32 = np.ascontiguousarray(np.hstack([onehot, Z32]), dtype=np.float32)
-        return self._run(lambda z: self._output(decoder(z)), Z32, self.n_features_in_)
+        return self._output(self._run(decoder, Z32, self.n_features_in_))
 
     def _check_codes(self, Z):
         Z = check_array(Z, dtype=[np.float64, np.float32], input_name="X")
@@ -651,21 +668,35 @@ class BaseAAE(BaseEstimator):
             return self._decode(np.ascontiguousarray(heads[idx] + z, dtype=np.float32))
         return self._decode(z, idx)
 
-    def _reconstruction_score(self, X):
+    def _reconstruction_errors(self, X):
+        """Per-row reconstruction loss of X (the one trained on), as float64."""
         check_is_fitted(self)
         X32 = self._validate_X(X, reset=False)
         if self._label_use() == "decoder":
             raise ValueError(
-                "With labels='decoder' the reconstruction needs the labels; score(X) is not "
-                "defined. Use inverse_transform(transform(X), y) and a metric of your own."
+                "With labels='decoder' the reconstruction needs the labels; it is not "
+                "defined from X alone. Use inverse_transform(transform(X), y) and a metric "
+                "of your own."
             )
         module = self.net_.module_
 
-        def per_row(x):
-            x_hat = module.decoder(module.decoder_input(module.encoder.mean(x)))
-            return reconstruction_error(x_hat, x, self.reconstruction_loss)[:, None]
+        def reconstruct(x):
+            return module.decoder(module.decoder_input(module.encoder.mean(x)))
 
-        return -float(self._run(per_row, X32, 1).astype(np.float64).mean())
+        # The losses are computed on the host, a slice of rows at a time (so a large or
+        # sparse X is never densified whole): element-wise logarithms on the device round
+        # differently in vectorised and scalar code, which would tie a row's score to
+        # where it lands in a block.
+        errors = np.empty(X32.shape[0])
+        for start in range(0, X32.shape[0], _SCORE_ROWS):
+            rows = slice(start, start + _SCORE_ROWS)
+            x = X32[rows].toarray() if sp.issparse(X32) else X32[rows]
+            x_hat = self._run(reconstruct, X32[rows], self.n_features_in_)
+            errors[rows] = reconstruction_error_numpy(x_hat, x, self.reconstruction_loss)
+        return errors
+
+    def _reconstruction_score(self, X):
+        return -float(self._reconstruction_errors(X).mean())
 
     def _sample_prior(self, n_samples, random_state=None):
         """Draws from the fitted prior, as float32 codes (used by the prior-fit scorer)."""

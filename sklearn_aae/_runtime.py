@@ -11,10 +11,21 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-# Rows per forward pass at inference: large enough to amortise the per-call overhead,
-# small enough that the activations of a 256-wide layer stay in cache and that an X
-# larger than the device's memory streams through in chunks.
-INFERENCE_CHUNK = 4096
+# Rows of every forward pass at inference, per device type. Every pass sees exactly this
+# many rows: the last block of an input is padded with zero rows. BLAS libraries (MKL,
+# cuBLAS) choose their kernel, its thread partition and so the order in which a dot
+# product is summed from the shapes of the matrices, and for small ones also from where
+# the data lie in memory. A row encoded alone and the same row encoded among 1000 others
+# would then round differently. With one shape and freshly allocated (aligned) buffers
+# for every pass, a row's output does not depend on how many rows come with it, where,
+# or in what order. 256 rows keep a 256-wide layer's activations in the CPU's cache (as
+# fast per row as larger blocks, measured); a GPU wants larger blocks.
+INFERENCE_BLOCK = {"cpu": 256, "cuda": 4096}
+
+
+def inference_block(device):
+    """Return the number of rows of every forward pass at inference on ``device``."""
+    return INFERENCE_BLOCK.get(torch.device(device).type, INFERENCE_BLOCK["cuda"])
 
 
 def resolve_device(device):
@@ -113,18 +124,24 @@ def dense_rows(X32, rows, device):
 
 
 @torch.inference_mode()
-def apply_in_chunks(fn, X32, device, n_out, chunk=INFERENCE_CHUNK):
-    """``fn`` over row chunks of a float32 array or CSR matrix; returns float32 NumPy.
+def apply_in_blocks(fn, X32, device, n_out, block):
+    """``fn`` over blocks of exactly ``block`` rows of X; returns float32 NumPy.
 
-    Only one chunk at a time lives on the device, so X may be larger than its memory.
+    X is a float32 array or CSR matrix. Each block is copied into the same device
+    buffer, the last one padded with zero rows, so that ``fn`` (the networks) always
+    runs on one shape (see ``INFERENCE_BLOCK``). Only one block at a time lives on the
+    device, so X may be larger than its memory.
     """
     n = X32.shape[0]
-    if n <= chunk:  # one chunk: hand back the output's own buffer, no copy
-        return fn(dense_rows(X32, slice(0, n), device)).float().cpu().numpy()
     out = np.empty((n, n_out), dtype=np.float32)
-    for start in range(0, n, chunk):
-        rows = slice(start, start + chunk)
-        out[rows] = fn(dense_rows(X32, rows, device)).float().cpu().numpy()
+    buffer = torch.zeros((block, X32.shape[1]), device=device)
+    for start in range(0, n, block):
+        rows = dense_rows(X32, slice(start, start + block), device)
+        m = rows.shape[0]
+        buffer[:m].copy_(rows)
+        if m < block:
+            buffer[m:].zero_()
+        out[start : start + m] = fn(buffer)[:m].float().cpu().numpy()
     return out
 
 

@@ -66,6 +66,21 @@ def reconstruction_error(x_hat, x, kind):
     return loss.mean(dim=1)
 
 
+def reconstruction_error_numpy(x_hat, x, kind):
+    """``reconstruction_error`` in NumPy float64, row by row (inference, scoring).
+
+    ``x_hat`` holds the decoder's outputs (logits for binary cross-entropy).
+    """
+    x_hat = np.asarray(x_hat, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)
+    if kind == "binary_crossentropy":
+        # log(1 + exp(l)) - x·l, written to stay finite for any logit l
+        loss = np.logaddexp(0.0, x_hat) - x * x_hat
+    else:
+        loss = (x_hat - x) ** 2
+    return loss.mean(axis=1)
+
+
 def r1_penalty(d_real, z_real):
     """R1 regulariser: half the mean squared norm of D's gradient at prior draws.
 

@@ -193,5 +193,6 @@ def test_overlapping_transforms_keep_eval_mode_and_restore_the_mode(X):
     finally:
         handle.remove()
     assert_array_equal(results["A"], results["B"])  # the codes are right either way
-    assert seen_by_b == [False], "B's forward pass ran with the module in training mode"
+    # one pass per inference block, each in eval mode
+    assert seen_by_b and not any(seen_by_b), "B's forward pass ran with the module in training mode"
     assert module.training == mode_before, "the module's mode was changed"
