@@ -32,6 +32,7 @@ from ._exceptions import (
     DivergenceError,
     TrainingInterruptedWarning,
 )
+from ._neighbors import NeighborGraph, neighbor_loss_settings
 from ._networks import ENCODERS, build_module
 from ._priors import _PRIORS, CategoricalPrior, _PriorSampler
 from ._runtime import (
@@ -143,6 +144,8 @@ class BaseAAE(BaseEstimator):
         "discriminator_noise": [Interval(Real, 0, None, closed="left")],
         "gradient_penalty": [Interval(Real, 0, None, closed="left")],
         "input_noise": [Interval(Real, 0, None, closed="left")],
+        "neighbor_weight": [Interval(Real, 0, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "precision": [StrOptions({"float32", "bfloat16"})],
         "cuda_graphs": ["boolean"],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -171,6 +174,8 @@ class BaseAAE(BaseEstimator):
         discriminator_noise=0.0,
         gradient_penalty=10.0,
         input_noise=0.0,
+        neighbor_weight=0.0,
+        n_neighbors=15,
         precision="float32",
         cuda_graphs=False,
         batch_size=128,
@@ -195,6 +200,8 @@ class BaseAAE(BaseEstimator):
         self.discriminator_noise = discriminator_noise
         self.gradient_penalty = gradient_penalty
         self.input_noise = input_noise
+        self.neighbor_weight = neighbor_weight
+        self.n_neighbors = n_neighbors
         self.precision = precision
         self.cuda_graphs = cuda_graphs
         self.batch_size = batch_size
@@ -344,6 +351,10 @@ class BaseAAE(BaseEstimator):
         net.data_generator_ = torch.Generator().manual_seed(seeds[3])
         net.noise_generator_ = torch.Generator(device).manual_seed(seeds[4])
         net.discriminator_generator_ = torch.Generator(device).manual_seed(seeds[5])
+        # Drawn after the others, so that adding it left every earlier seed as it was.
+        net.graph_generator_ = torch.Generator(device).manual_seed(
+            int(rng.randint(np.iinfo(np.int32).max))
+        )
         self._configure_net(net)
         net.initialize()
         return net
@@ -363,6 +374,8 @@ class BaseAAE(BaseEstimator):
         net.precision = self.precision
         net.cuda_graphs = bool(self.cuda_graphs)
         net.reconstruction_loss = self.reconstruction_loss
+        net.neighbor_weight = float(self.neighbor_weight)
+        net.neighbor_settings = neighbor_loss_settings()
         if getattr(net, "initialized_", False):
             for group in net.optimizer_discriminator_.param_groups:
                 group["lr"] = net.discriminator_lr
@@ -413,6 +426,7 @@ class BaseAAE(BaseEstimator):
             before = None if reset else net.snapshot()
             net.last_good = before
             data = self._training_data(X32, y_codes, device)
+            net.graph_ = self._neighbor_graph(X32, device)
             net.progress_ = (
                 EpochProgress(type(self).__name__, epochs) if self.verbose == 1 else None
             )
@@ -437,6 +451,7 @@ class BaseAAE(BaseEstimator):
                 raise
             finally:
                 net.last_good = None
+                net.graph_ = None  # the graph of this call's rows; O(n·k) memory
                 if net.progress_ is not None:
                     net.progress_.close()
                 net.progress_ = None
@@ -511,12 +526,19 @@ class BaseAAE(BaseEstimator):
                 tensors["labelled"] = torch.from_numpy(np.flatnonzero(y_codes >= 0)).to(device)
         return TrainingData(tensors)
 
+    def _neighbor_graph(self, X32, device):
+        """Build the fuzzy k-NN graph of this call's rows (None without the graph term)."""
+        if self.neighbor_weight == 0:
+            return None
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        return NeighborGraph.build(X32, self.n_neighbors, device, random_state=int(seed))
+
     def _record_curves(self):
         history = self.net_.history
         self.n_iter_ = len(history)
         self.loss_curve_ = list(history[:, "train_loss"])
         labelled_phase = self._n_categories() and hasattr(self, "classes_")
-        names = LOSS_NAMES if labelled_phase else LOSS_NAMES[:-1]
+        names = [n for n in LOSS_NAMES if labelled_phase or n != "classification_loss"]
         for name in names:
             setattr(self, f"{name}_curve_", list(history[:, name]))
 

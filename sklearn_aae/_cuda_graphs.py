@@ -151,6 +151,7 @@ class GraphedStep:
             net.discriminator_noise,
             net.precision,
             net.reconstruction_loss,
+            net.neighbor_weight,
         )
         return groups, loop
 

@@ -154,6 +154,10 @@ class AAEModule(nn.Module):
             return z
         return self.heads(torch.softmax(logits, dim=1)) + z
 
+    def neighbor_codes(self, codes):
+        """Return what the neighbour-graph term keeps close for neighbours: the representation."""
+        return self.representation(codes)
+
     def decoder_input(self, codes, y=None):
         """Build the decoder's input from encoder output ``codes`` and class labels ``y``."""
         z, logits = codes

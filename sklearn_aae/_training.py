@@ -43,7 +43,10 @@ from skorch.history import History
 
 from ._cuda_graphs import GraphedStep, set_capturable
 from ._exceptions import DivergenceError
+from ._neighbors import neighbor_loss
 from ._runtime import dense_rows
+
+_EXP = {}  # EXPERIMENT
 
 LOSS_NAMES = (
     "reconstruction_loss",
@@ -51,6 +54,7 @@ LOSS_NAMES = (
     "generator_loss",
     "discriminator_accuracy",
     "classification_loss",
+    "neighbor_loss",
 )
 #: Recorded per epoch in the history beside the losses: the mean spread of the codes
 #: (per-dimension standard deviation within a batch), to tell collapsed codes.
@@ -188,6 +192,8 @@ class EpochBatches:
         order = self._order(n, device)
         y_ordered = None if y is None else y[order]
         priors = self.net.draw_priors(n, y_ordered, device)
+        graph = getattr(self.net, "graph_", None)
+        neighbors = None if graph is None else graph.sample(order, self.net.graph_generator_)
         labelled = self.data.get("labelled")
         if labelled is not None:
             n_lab = labelled.shape[0]
@@ -199,6 +205,7 @@ class EpochBatches:
         # there once, not a slice per batch.
         order_host = order.cpu().numpy() if sparse else None
         lab_host = lab_order.cpu().numpy() if sparse and labelled is not None else None
+        nbr_host = neighbors.cpu().numpy() if sparse and neighbors is not None else None
 
         def rows(index, index_host, part):
             """Rows ``index[part]`` of X, as a dense tensor on the device."""
@@ -215,6 +222,8 @@ class EpochBatches:
                 lab = slice(i * lab_bs, (i + 1) * lab_bs)
                 batch["x_labelled"] = rows(lab_order, lab_host, lab)
                 batch["y_labelled"] = y[lab_order[lab]]
+            if neighbors is not None:
+                batch["x_neighbors"] = rows(neighbors, nbr_host, part)
             yield batch
 
 
@@ -256,12 +265,14 @@ class AAENet(NeuralNet):
     encoder's input), ``precision`` ("float32", or "bfloat16" autocast of the forward
     passes), ``cuda_graphs`` (replay the step from a CUDA graph on CUDA devices, see
     ``_cuda_graphs.py``), ``reconstruction_loss``, ``betas`` (Adam's, shared by both
-    optimizers).
+    optimizers), ``neighbor_weight`` (weight of the neighbour-graph term) and
+    ``neighbor_settings`` (the keyword arguments of ``_neighbors.neighbor_loss``).
     Before training, the owner sets ``prior_samplers_`` (a dict: the prior of every
     discriminator), ``prior_rng_`` (a NumPy RandomState),
     ``data_generator_`` (CPU torch.Generator: shuffling) and ``noise_generator_`` /
     ``discriminator_generator_`` (device generators: posterior noise, discriminator
-    noise).
+    noise), and with ``neighbor_weight > 0`` ``graph_`` (a ``NeighborGraph`` of the
+    fit's rows) and ``graph_generator_`` (device generator: neighbour draws).
     """
 
     def __init__(
@@ -277,6 +288,8 @@ class AAENet(NeuralNet):
         cuda_graphs=False,
         reconstruction_loss="squared_error",
         betas=(0.5, 0.999),
+        neighbor_weight=0.0,
+        neighbor_settings=None,
         **kwargs,
     ):
         kwargs.setdefault("criterion", torch.nn.MSELoss)
@@ -292,6 +305,9 @@ class AAENet(NeuralNet):
         self.cuda_graphs = cuda_graphs
         self.reconstruction_loss = reconstruction_loss
         self.betas = betas
+        self.neighbor_weight = neighbor_weight
+        self.neighbor_settings = neighbor_settings
+        self.graph_ = None
         self.graphed_step_ = None
 
     # -- skorch hooks -------------------------------------------------------------------
@@ -393,7 +409,20 @@ class AAENet(NeuralNet):
             codes = module.encoder(x_in, self.noise_generator_)
             x_hat = module.decoder(module.decoder_input(codes, y))
         recon = reconstruction_error(x_hat.float(), x, self.reconstruction_loss).mean()
-        (recon + module.extra_loss()).backward()
+        graph_loss = zero
+        if "x_neighbors" in batch:
+            # The neighbour-graph term: the codes of each row and of one of its graph
+            # neighbours attract, codes of random pairs in the batch repel (_neighbors.py).
+            x_nbr = batch["x_neighbors"]
+            if _EXP.get("mix"):  # EXPERIMENT
+                t = torch.rand((x.shape[0], 1), generator=self.graph_generator_, device=x.device)
+                x_nbr = x + t * (x_nbr - x)
+            with self._autocast(x):
+                nbr = module.encoder(self._corrupted(x_nbr), self.noise_generator_)
+                pair = module.neighbor_codes(codes), module.neighbor_codes(nbr)
+            settings = {k: v for k, v in self.neighbor_settings.items() if k != "mix"}
+            graph_loss = neighbor_loss(*(c.float() for c in pair), **settings)
+        (recon + module.extra_loss() + self.neighbor_weight * graph_loss).backward()
         self.optimizer_.step()
 
         # 2. regularization phase. One encoder pass serves both steps: the discriminators
@@ -459,7 +488,15 @@ class AAENet(NeuralNet):
         z = codes[0].detach().float()
         spread = z.std(dim=0).mean() if z.shape[0] > 1 else zero
         losses = torch.stack(
-            [recon.detach(), d_loss.detach(), g_loss.detach(), d_acc / n_pairs, ce.detach(), spread]
+            [
+                recon.detach(),
+                d_loss.detach(),
+                g_loss.detach(),
+                d_acc / n_pairs,
+                ce.detach(),
+                graph_loss.detach(),
+                spread,
+            ]
         )
         return {"loss": recon.detach(), "losses": losses}
 
@@ -482,7 +519,9 @@ class AAENet(NeuralNet):
         values = (total / n_seen).tolist()  # the epoch's only host synchronisation
         record = dict(zip(RECORD_NAMES, values, strict=True))
         record["train_loss"] = (
-            record["reconstruction_loss"] + self.adversarial_weight * record["generator_loss"]
+            record["reconstruction_loss"]
+            + self.adversarial_weight * record["generator_loss"]
+            + self.neighbor_weight * record["neighbor_loss"]
         )
         bad = [k for k, v in record.items() if not math.isfinite(v)]
         if bad:
@@ -538,7 +577,12 @@ class AAENet(NeuralNet):
         else:
             set_capturable(self, False)
 
-    _GENERATORS = ("data_generator_", "noise_generator_", "discriminator_generator_")
+    _GENERATORS = (
+        "data_generator_",
+        "noise_generator_",
+        "discriminator_generator_",
+        "graph_generator_",
+    )
 
     def _generators(self):
         return tuple(getattr(self, name) for name in self._GENERATORS)

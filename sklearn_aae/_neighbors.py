@@ -1,0 +1,287 @@
+"""The neighbour graph: which training rows are near each other, and a loss that keeps them near.
+
+With ``neighbor_weight > 0`` every estimator adds a graph term to its reconstruction
+phase, the loss of UMAP (McInnes et al., 2018) in the parametric form of Sainburg et al.
+(2021): the codes of neighbouring rows attract, the codes of random pairs repel. This
+module owns both halves; the training loop (``_training.py``) only calls them.
+
+1. ``NeighborGraph.build``: once per fit, the k nearest neighbours of every training row
+   (exact, in blocks on the training device, or approximate with pynndescent for large
+   n), turned into UMAP's symmetric fuzzy membership weights: a sparse matrix with
+   O(n·k) entries, never an n x n one.
+2. ``NeighborGraph.sample``: per epoch, one neighbour for every row, drawn with
+   probability proportional to the edge weights, on the device from a seeded generator.
+3. ``neighbor_loss``: UMAP's fuzzy cross-entropy between the graph and the codes, with
+   q(d) = 1 / (1 + a·d^(2b)) on the distance d of two codes scaled by ``code_scale``,
+   and ``n_negatives`` repelling pairs per edge taken from the same mini-batch.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from scipy.optimize import curve_fit
+
+from ._runtime import dense_rows
+
+#: UMAP's default n_neighbors-independent settings: the target spread of the
+#: embedding and the distance below which neighbours may sit together.
+SPREAD = 1.0
+MIN_DIST = 0.1
+
+# The binary search of a row's bandwidth stops within this much of its target.
+_BANDWIDTH_TOLERANCE = 1e-5
+# A row's bandwidth is at least this fraction of its mean neighbour distance.
+_MIN_BANDWIDTH_SCALE = 1e-3
+
+# Rows of X whose distances to all rows are computed at once (exact search): a block of
+# 1024 x 60 000 float32 distances is 245 MB.
+_KNN_BLOCK = 1024
+# Above this many rows the exact search gives way to pynndescent when it is installed.
+APPROXIMATE_FROM = 20_000
+
+
+#: The graph term's fixed settings (``neighbor_loss``'s keyword arguments besides a, b).
+CODE_SCALE = 3.0
+N_NEGATIVES = 5
+REPULSION = 1.0
+
+
+@functools.cache
+def neighbor_loss_settings():
+    """Return the keyword arguments of ``neighbor_loss`` that the estimators train with."""
+    a, b = find_ab_params(SPREAD, MIN_DIST)
+    return {
+        "a": a,
+        "b": b,
+        "code_scale": CODE_SCALE,
+        "n_negatives": N_NEGATIVES,
+        "repulsion": REPULSION,
+    }
+
+
+def find_ab_params(spread=SPREAD, min_dist=MIN_DIST):
+    """Fit ``a, b`` of q(d) = 1 / (1 + a·d^(2b)) to UMAP's offset exponential.
+
+    The target is 1 below ``min_dist`` and exp(-(d - min_dist) / spread) above it,
+    on [0, 3·spread]; ``spread=1, min_dist=0.1`` give a ≈ 1.58, b ≈ 0.90.
+    """
+
+    def curve(d, a, b):
+        return 1.0 / (1.0 + a * d ** (2 * b))
+
+    d = np.linspace(0, 3 * spread, 300)
+    target = np.where(d < min_dist, 1.0, np.exp(-(d - min_dist) / spread))
+    (a, b), _ = curve_fit(curve, d, target)
+    return float(a), float(b)
+
+
+def _exact_knn(X32, n_neighbors, device):
+    """Find each row's ``n_neighbors`` nearest other rows exactly: indices, distances.
+
+    Distances are ranked in blocks of rows on ``device`` (``|q|² - 2 q·x + |x|²``),
+    then the chosen ones recomputed from the differences, which the expansion would
+    round poorly for close rows.
+    """
+    n = X32.shape[0]
+    X = dense_rows(X32, slice(0, n), device)
+    sq_norms = (X * X).sum(dim=1)
+    k = min(n_neighbors + 1, n)  # + the row itself
+    indices = torch.empty((n, k), dtype=torch.int64)
+    for start in range(0, n, _KNN_BLOCK):
+        q = X[start : start + _KNN_BLOCK]
+        d2 = sq_norms[start : start + q.shape[0], None] - 2 * q @ X.T + sq_norms[None, :]
+        indices[start : start + q.shape[0]] = torch.topk(d2, k, largest=False).indices.cpu()
+    return _drop_self(indices.numpy(), X.cpu().numpy() if device.type != "cpu" else X.numpy())
+
+
+def _drop_self(indices, X):
+    """Remove each row from its own neighbour list, keep ``k - 1`` neighbours, sorted."""
+    n, k = indices.shape
+    rows = np.arange(n)[:, None]
+    is_self = indices == rows
+    # Rows whose own index was not found (duplicates ranked first) lose the farthest.
+    is_self[~is_self.any(axis=1), -1] = True
+    others = indices[~is_self].reshape(n, k - 1)
+    dist = np.sqrt(((X[others] - X[:, None, :]) ** 2).sum(axis=2, dtype=np.float64))
+    order = np.argsort(dist, axis=1, kind="stable")
+    return np.take_along_axis(others, order, 1), np.take_along_axis(dist, order, 1)
+
+
+def _approximate_knn(X32, n_neighbors, random_state):
+    """Approximate k nearest neighbours with pynndescent (the optional extra ``graph``)."""
+    from pynndescent import NNDescent
+
+    index = NNDescent(
+        X32,
+        n_neighbors=n_neighbors + 1,
+        metric="euclidean",
+        random_state=random_state,
+        low_memory=True,
+        n_jobs=1,
+        verbose=False,
+    )
+    indices, _ = index.neighbor_graph
+    X = X32.toarray() if sp.issparse(X32) else X32
+    return _drop_self(np.asarray(indices, dtype=np.int64), X)
+
+
+def _sparse_knn(X32, n_neighbors):
+    """Exact k nearest neighbours of a CSR matrix (scikit-learn's brute force)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    k = min(n_neighbors + 1, X32.shape[0])
+    nn = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(X32)
+    distances, indices = nn.kneighbors(X32)
+    n = X32.shape[0]
+    is_self = indices == np.arange(n)[:, None]
+    is_self[~is_self.any(axis=1), -1] = True
+    keep = ~is_self
+    return indices[keep].reshape(n, k - 1), distances[keep].reshape(n, k - 1)
+
+
+def nearest_neighbors(X32, n_neighbors, device, random_state=None, method="auto"):
+    """Return ``(indices, distances)`` of each row's nearest other rows, shape (n, k).
+
+    ``method``: "exact" ranks all rows in blocks on ``device``; "approximate" uses
+    pynndescent; "auto" is exact up to ``APPROXIMATE_FROM`` rows (or on a GPU, or when
+    pynndescent is missing) and approximate beyond. A CSR matrix uses scikit-learn's
+    exact search, which works on it without densifying.
+    """
+    if sp.issparse(X32):
+        return _sparse_knn(X32, n_neighbors)
+    if method == "auto":
+        method = "exact"
+        if X32.shape[0] > APPROXIMATE_FROM and torch.device(device).type == "cpu":
+            try:
+                import pynndescent  # noqa: F401
+
+                method = "approximate"
+            except ImportError:
+                pass
+    if method == "approximate":
+        return _approximate_knn(X32, n_neighbors, random_state)
+    return _exact_knn(X32, n_neighbors, torch.device(device))
+
+
+def fuzzy_weights(distances, n_neighbors):
+    """UMAP's membership strength of each row's edges to its neighbours (directed).
+
+    Row i's weights are exp(-(d - rho_i) / sigma_i), where rho_i is the distance to its
+    nearest neighbour and sigma_i is found by binary search so that the weights sum to
+    log2(n_neighbors + 1) (UMAP counts the row itself among its n_neighbors).
+    """
+    distances = np.asarray(distances, dtype=np.float64)
+    n, k = distances.shape
+    target = math.log2(k + 1)
+    positive = np.where(distances > 0, distances, np.inf)
+    rho = positive.min(axis=1)
+    rho[~np.isfinite(rho)] = 0.0
+    excess = np.maximum(distances - rho[:, None], 0.0)
+    lo = np.zeros(n)
+    hi = np.full(n, np.inf)
+    sigma = np.ones(n)
+    for _ in range(64):
+        total = np.exp(-excess / sigma[:, None]).sum(axis=1)
+        if np.all(np.abs(total - target) < _BANDWIDTH_TOLERANCE):
+            break
+        too_big = total > target
+        hi = np.where(too_big, sigma, hi)
+        lo = np.where(too_big, lo, sigma)
+        sigma = np.where(np.isinf(hi), sigma * 2, (lo + hi) / 2)
+    mean = distances.mean(axis=1)
+    floor = _MIN_BANDWIDTH_SCALE * np.where(rho > 0, mean, distances.mean())
+    sigma = np.maximum(sigma, floor)
+    sigma[sigma == 0] = 1.0  # all neighbours at distance 0: every weight is 1
+    return np.exp(-excess / sigma[:, None])
+
+
+def symmetric_graph(indices, weights, n):
+    """Return the fuzzy union W + Wᵀ - W∘Wᵀ of the directed graph as a CSR matrix."""
+    rows = np.repeat(np.arange(n), indices.shape[1])
+    W = sp.csr_matrix((weights.ravel(), (rows, indices.ravel())), shape=(n, n))
+    W.sum_duplicates()
+    Wt = W.T.tocsr()
+    graph = (W + Wt - W.multiply(Wt)).tocsr()
+    graph.eliminate_zeros()
+    graph.sort_indices()
+    return graph
+
+
+class NeighborGraph:
+    """The fuzzy k-nearest-neighbour graph of one fit's rows, on the training device.
+
+    ``indptr``, ``indices`` (CSR structure) and ``cumulative`` (each row's edge weights
+    normalised and accumulated, offset by the row's index so that one ``searchsorted``
+    over the whole array samples every row at once) are device tensors.
+    """
+
+    def __init__(self, graph, device):
+        graph = graph.tocsr()
+        self.n_rows = graph.shape[0]
+        self.n_edges = graph.nnz
+        device = torch.device(device)
+        degree = np.diff(graph.indptr)
+        if (degree == 0).any():
+            raise ValueError("every row needs at least one neighbour in the graph")
+        row_of_edge = np.repeat(np.arange(self.n_rows), degree)
+        totals = np.add.reduceat(graph.data.astype(np.float64), graph.indptr[:-1])
+        within = np.cumsum(graph.data.astype(np.float64))
+        start = np.concatenate([[0.0], np.cumsum(totals)[:-1]])
+        fraction = (within - start[row_of_edge]) / totals[row_of_edge]
+        fraction[graph.indptr[1:] - 1] = 1.0  # exactly 1 at each row's last edge
+        self.cumulative = torch.from_numpy(row_of_edge + fraction).to(device)
+        self.indices = torch.from_numpy(graph.indices.astype(np.int64)).to(device)
+        self.indptr = torch.from_numpy(graph.indptr.astype(np.int64)).to(device)
+
+    @classmethod
+    def build(cls, X32, n_neighbors, device, random_state=None):
+        """Build the graph of the rows of X (float32 array or CSR matrix)."""
+        n = X32.shape[0]
+        if n < 2:
+            raise ValueError(
+                f"The neighbour graph needs at least 2 samples, got {n}. Fit with more "
+                "samples or with neighbor_weight=0."
+            )
+        k = min(n_neighbors, n - 1)
+        indices, distances = nearest_neighbors(X32, k, device, random_state)
+        return cls(symmetric_graph(indices, fuzzy_weights(distances, k), n), device)
+
+    def sample(self, rows, generator):
+        """One neighbour of each of ``rows`` (device int64 tensor), drawn by edge weight."""
+        u = torch.rand(rows.shape, generator=generator, device=rows.device, dtype=torch.float64)
+        edge = torch.searchsorted(self.cumulative, rows.to(torch.float64) + u)
+        # Rounding can land on the next row's first edge: clamp into the row's own range.
+        edge = torch.minimum(torch.maximum(edge, self.indptr[rows]), self.indptr[rows + 1] - 1)
+        return self.indices[edge]
+
+
+def neighbor_loss(z, z_neighbors, a, b, *, code_scale, n_negatives, repulsion=1.0):
+    """UMAP's fuzzy cross-entropy for a mini-batch of edges (mean per edge).
+
+    Row i of ``z`` and of ``z_neighbors`` are the codes of an edge's two ends: they
+    attract, -log q(d). Each code of ``z`` is also paired with ``n_negatives`` codes of
+    other rows of ``z_neighbors`` (the batch rolled by 1, 2, ... rows, i.e. random rows,
+    since batches are shuffled), which repel, -log(1 - q(d)), weighted by ``repulsion``.
+    Distances are measured on the codes times ``code_scale``: UMAP's kernel expects
+    embeddings spread over tens of units, codes that follow a standard prior over a few.
+    """
+    eps = 1e-4
+
+    def log1p_ad2b(d2):  # log(1 + a·d^(2b)) from the squared distance
+        return torch.log1p(a * d2.clamp_min(eps).pow(b))
+
+    scale2 = code_scale * code_scale
+    d2_pos = scale2 * (z - z_neighbors).pow(2).sum(dim=1)
+    loss = log1p_ad2b(d2_pos).mean()
+    n = z.shape[0]
+    for shift in range(1, min(n_negatives, n - 1) + 1):
+        d2_neg = scale2 * (z - z_neighbors.roll(shift, dims=0)).pow(2).sum(dim=1)
+        # -log(1 - q) = log(1 + a d^2b) - log(a d^2b)
+        ad2b = a * d2_neg.clamp_min(eps).pow(b)
+        loss = loss + repulsion * (torch.log1p(ad2b) - torch.log(ad2b)).mean()
+    return loss
