@@ -164,7 +164,8 @@ except AttributeError:  # a Sphinx without the tuple: summaries as Sphinx makes 
 _FALLBACK_DIR = HERE / "_build" / "intersphinx"
 _FALLBACK_INVENTORIES = {
     # project: (documentation root, version, [(name, domain:role, address), ...]);
-    # "$" in an address stands for the name, as in Sphinx's own inventories.
+    # "$" in an address stands for the name (written out below: Sphinx's own shorthand
+    # only covers a "$" at the very end).
     "python": (
         "https://docs.python.org/3/",
         "3",
@@ -281,7 +282,9 @@ def write_fallback_inventories():
             f"# Version: {version}\n"
             "# The remainder of this file is compressed using zlib.\n"
         )
-        body = "".join(f"{name} {role} 1 {address} -\n" for name, role, address in entries)
+        body = "".join(
+            f"{name} {role} 1 {address.replace('$', name)} -\n" for name, role, address in entries
+        )
         data = header.encode() + zlib.compress(body.encode())
         path = _FALLBACK_DIR / f"{project_name}.inv"
         if not path.exists() or path.read_bytes() != data:

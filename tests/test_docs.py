@@ -51,7 +51,7 @@ def test_sphinx_build_is_warning_free(tmp_path):
     # intersphinx resolves names of other projects (online, or from the local inventories)
     assert "https://scikit-learn.org/stable/modules/generated/sklearn.decomposition.PCA" in api
     # autosummary's one-line summaries are not cut at "Fig."
-    assert "as in the paper’s Fig. 3/4" in (out / "gen_modules" / "api.html").read_text()
+    assert re.search(r"as in the paper.s Fig\. 3/4", (out / "gen_modules" / "api.html").read_text())
     # pages show what the package defines, not inherited built-in or skorch members
     exception = (out / "gen_modules" / "sklearn_aae.DivergenceError.html").read_text()
     assert "with_traceback" not in exception
