@@ -73,7 +73,7 @@ html_show_sourcelink = False
 html_theme_options = {
     "logo": {"text": f"sklearn-aae {release}"},
     "navbar_align": "left",
-    "header_links_before_dropdown": 5,  # the other pages under "More"
+    "header_links_before_dropdown": 6,  # the other pages under "More"
     "navbar_persistent": ["search-button"],
     "navbar_end": ["theme-switcher"],
     "show_toc_level": 2,
