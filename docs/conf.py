@@ -10,10 +10,11 @@ and the ``__all__`` of the public modules ``sklearn_aae.plotting`` and
 to date. The gallery runs ``examples/plot_*.py`` with one torch thread.
 
 Links to scikit-learn, NumPy, SciPy, PyTorch, matplotlib and Python go through
-intersphinx. The build machines have no access to those sites, so each project has a
-second, local inventory that this file writes (``_FALLBACK_INVENTORIES``): the names
-these docs refer to most, with their addresses. Online, the full inventories are used;
-offline, the local ones, and ``-W`` stays green either way.
+intersphinx. A build without internet access cannot fetch those projects' inventories,
+so each project has a second, local inventory that this file writes
+(``_FALLBACK_INVENTORIES``): the names these docs refer to most, with their addresses.
+Online, the full inventories are used; offline, the local ones; ``-W`` passes either
+way.
 """
 
 import inspect
@@ -62,7 +63,7 @@ exclude_patterns = ["_build", "examples", "auto_examples/*.ipynb", "**.ipynb_che
 
 # -- theme ------------------------------------------------------------------------------
 # pydata-sphinx-theme, as scikit-learn and imbalanced-learn use: wide tables scroll inside
-# their own box and code blocks scroll instead of being cut off.
+# their own box, and _static/custom.css wraps long code lines instead of cutting them off.
 html_theme = "pydata_sphinx_theme"
 html_title = f"sklearn-aae {release}"
 html_short_title = "sklearn-aae"
