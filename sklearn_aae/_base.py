@@ -10,6 +10,7 @@ code has a categorical part, and the methods users call.
 from __future__ import annotations
 
 import copy
+import math
 import warnings
 from numbers import Integral, Real
 
@@ -18,13 +19,17 @@ import scipy.sparse as sp
 import torch
 from scipy.special import expit
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import (
+    _check_sample_weight,
     check_array,
     check_is_fitted,
     validate_data,
 )
+from skorch.callbacks import EarlyStopping
 
 from ._exceptions import (
     AdversarialTrainingWarning,
@@ -32,7 +37,8 @@ from ._exceptions import (
     DivergenceError,
     TrainingInterruptedWarning,
 )
-from ._neighbors import NeighborGraph, neighbor_loss_settings
+from ._losses import reconstruction_error_numpy
+from ._neighbors import WEIGHT_UNIT, NeighborGraph, neighbor_loss_settings
 from ._networks import ENCODERS, build_module
 from ._priors import _PRIORS, CategoricalPrior, _PriorSampler
 from ._runtime import (
@@ -44,13 +50,8 @@ from ._runtime import (
     to_tensor,
     torch_runtime,
 )
-from ._training import (
-    LOSS_NAMES,
-    AAENet,
-    EpochProgress,
-    TrainingData,
-    reconstruction_error_numpy,
-)
+from ._stopping import ConvergenceMonitor
+from ._training import LOSS_NAMES, AAENet, EpochProgress, TrainingData
 from ._version import STATE_FORMAT, __version__
 
 RECONSTRUCTION_LOSSES = ("squared_error", "binary_crossentropy")
@@ -70,6 +71,9 @@ _DATA_STATE = (
     "classes_",
     "interrupted_",
     "diverged_",
+    "best_loss_",
+    "validation_scores_",
+    "best_validation_score_",
 )
 
 
@@ -134,6 +138,8 @@ class BaseAAE(BaseEstimator):
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "hidden_layer_sizes": ["array-like"],
+        "encoder_module": [callable, None],
+        "decoder_module": [callable, None],
         "discriminator_hidden_layer_sizes": ["array-like", None],
         "prior": [StrOptions(set(_PRIORS)), HasMethods(["rvs"])],
         "encoder": [StrOptions(set(ENCODERS))],
@@ -143,13 +149,18 @@ class BaseAAE(BaseEstimator):
         "discriminator_learning_rate": [Interval(Real, 0, None, closed="neither")],
         "discriminator_noise": [Interval(Real, 0, None, closed="left")],
         "gradient_penalty": [Interval(Real, 0, None, closed="left")],
+        "gradient_penalty_interval": [Interval(Integral, 1, None, closed="left")],
         "input_noise": [Interval(Real, 0, None, closed="left")],
         "neighbor_weight": [Interval(Real, 0, None, closed="left")],
-        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 2, None, closed="left")],
         "precision": [StrOptions({"float32", "bfloat16"})],
         "cuda_graphs": ["boolean"],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "warm_start": ["boolean"],
         "device": [str, torch.device],
         "n_jobs": [Integral, None],
@@ -164,6 +175,8 @@ class BaseAAE(BaseEstimator):
         n_components=2,
         *,
         hidden_layer_sizes=(256, 256),
+        encoder_module=None,
+        decoder_module=None,
         discriminator_hidden_layer_sizes=None,
         prior="normal",
         encoder="deterministic",
@@ -173,6 +186,7 @@ class BaseAAE(BaseEstimator):
         discriminator_learning_rate=5e-4,
         discriminator_noise=0.0,
         gradient_penalty=10.0,
+        gradient_penalty_interval=1,
         input_noise=0.0,
         neighbor_weight=0.0,
         n_neighbors=15,
@@ -180,6 +194,10 @@ class BaseAAE(BaseEstimator):
         cuda_graphs=False,
         batch_size=128,
         max_iter=100,
+        tol=1e-4,
+        n_iter_no_change=20,
+        early_stopping=False,
+        validation_fraction=0.1,
         warm_start=False,
         device="auto",
         n_jobs=None,
@@ -190,6 +208,8 @@ class BaseAAE(BaseEstimator):
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.encoder_module = encoder_module
+        self.decoder_module = decoder_module
         self.discriminator_hidden_layer_sizes = discriminator_hidden_layer_sizes
         self.prior = prior
         self.encoder = encoder
@@ -199,6 +219,7 @@ class BaseAAE(BaseEstimator):
         self.discriminator_learning_rate = discriminator_learning_rate
         self.discriminator_noise = discriminator_noise
         self.gradient_penalty = gradient_penalty
+        self.gradient_penalty_interval = gradient_penalty_interval
         self.input_noise = input_noise
         self.neighbor_weight = neighbor_weight
         self.n_neighbors = n_neighbors
@@ -206,6 +227,10 @@ class BaseAAE(BaseEstimator):
         self.cuda_graphs = cuda_graphs
         self.batch_size = batch_size
         self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
         self.warm_start = warm_start
         self.device = device
         self.n_jobs = n_jobs
@@ -336,6 +361,8 @@ class BaseAAE(BaseEstimator):
             n_classes=self._n_classes(),
             cluster_heads=self._cluster_heads,
             head_distance=float(getattr(self, "head_distance", 0.0)),
+            encoder_module=self.encoder_module,
+            decoder_module=self.decoder_module,
         )
         net = AAENet(
             module,
@@ -370,11 +397,12 @@ class BaseAAE(BaseEstimator):
         net.discriminator_lr = float(self.discriminator_learning_rate)
         net.discriminator_noise = float(self.discriminator_noise)
         net.gradient_penalty = float(self.gradient_penalty)
+        net.gradient_penalty_interval = int(self.gradient_penalty_interval)
         net.input_noise = float(self.input_noise)
         net.precision = self.precision
         net.cuda_graphs = bool(self.cuda_graphs)
         net.reconstruction_loss = self.reconstruction_loss
-        net.neighbor_weight = float(self.neighbor_weight)
+        net.neighbor_weight = float(self.neighbor_weight) * WEIGHT_UNIT
         net.neighbor_settings = neighbor_loss_settings()
         if getattr(net, "initialized_", False):
             for group in net.optimizer_discriminator_.param_groups:
@@ -384,9 +412,11 @@ class BaseAAE(BaseEstimator):
             net.initialize_callbacks()
 
     # -- fitting ---------------------------------------------------------------------------
-    def _fit(self, X, y=None, *, epochs, reset):
+    def _fit(self, X, y=None, sample_weight=None, *, epochs, reset, stopping=True):
         """Validate, train, and set the fitted attributes; all or nothing.
 
+        ``stopping``: whether this call may stop on convergence and hold rows out for
+        early stopping (``fit``), or trains exactly ``epochs`` epochs (``partial_fit``).
         A call that fails leaves the estimator as it was before it (unfitted after a
         first fit), except where the last finished epoch is kept on purpose (Ctrl-C, or
         a divergence with ``on_divergence="restore"``).
@@ -395,7 +425,7 @@ class BaseAAE(BaseEstimator):
         for name in ("interrupted_", "diverged_"):
             self.__dict__.pop(name, None)
         try:
-            return self._train(X, y, epochs=epochs, reset=reset)
+            return self._train(X, y, sample_weight, epochs=epochs, reset=reset, stopping=stopping)
         except BaseException as exc:
             if not getattr(self, "interrupted_", False):
                 for name in _DATA_STATE:
@@ -412,9 +442,90 @@ class BaseAAE(BaseEstimator):
                 ) from exc
             raise
 
-    def _train(self, X, y, *, epochs, reset):
+    def _check_weights(self, sample_weight, X32):
+        """Return float64 sample weights, or None when every row weighs the same."""
+        if sample_weight is None:
+            return None
+        weights = _check_sample_weight(
+            sample_weight, X32, dtype=np.float64, ensure_non_negative=True
+        )
+        if (weights == weights[0]).all():  # the same for every row: the unweighted fit
+            return None
+        return weights
+
+    def _validation_split(self, n, y_codes):
+        """Rows held out for early stopping: ``(train, valid)`` index arrays.
+
+        Labelled rows stay in training when there are enough unlabelled ones to hold
+        out; otherwise the split is stratified by class where it can be.
+        """
+        n_valid = math.ceil(self.validation_fraction * n)
+        if n_valid < 2 or n - n_valid < 2:
+            raise ValueError(
+                f"early_stopping holds out validation_fraction={self.validation_fraction} "
+                f"of the {n} samples: {n_valid} for validation, {n - n_valid} for "
+                "training; each needs at least 2. Increase validation_fraction, fit more "
+                "samples, or set early_stopping=False."
+            )
+        rng = check_random_state(self.random_state)
+        rows = np.arange(n)
+        candidates = rows if y_codes is None else np.flatnonzero(y_codes < 0)
+        if len(candidates) >= n_valid:
+            valid = rng.permutation(candidates)[:n_valid]
+        else:
+            counts = np.unique(y_codes, return_counts=True)[1]
+            stratify = y_codes if counts.min() > 1 else None
+            _, valid = train_test_split(
+                rows, test_size=n_valid, random_state=rng, stratify=stratify
+            )
+            train = np.setdiff1d(rows, valid)
+            if np.setdiff1d(y_codes[y_codes >= 0], y_codes[train]).size:
+                raise ValueError(
+                    "early_stopping held out every labelled sample of a class; lower "
+                    "validation_fraction or label more samples."
+                )
+        valid = np.sort(valid)
+        return np.setdiff1d(np.arange(n), valid), valid
+
+    def _check_callbacks_monitor(self, validating):
+        """Refuse a skorch EarlyStopping that watches a key the loop never records."""
+        recorded = {"train_loss", "convergence_loss", *LOSS_NAMES, "code_std"}
+        if validating:
+            recorded |= {"valid_loss"}
+        for callback in self.callbacks or []:
+            if isinstance(callback, tuple):  # skorch also takes (name, callback) pairs
+                callback = callback[1]
+            monitor = getattr(callback, "monitor", None)
+            if isinstance(callback, EarlyStopping) and monitor not in recorded:
+                hint = (
+                    " 'valid_loss' is recorded only with early_stopping=True (the "
+                    "reconstruction loss of validation_fraction of the rows, held out)."
+                    if monitor == "valid_loss"
+                    else ""
+                )
+                raise ValueError(
+                    f"skorch's EarlyStopping monitors {monitor!r}, which this estimator "
+                    f"does not record.{hint} Monitor one of {sorted(recorded)}."
+                )
+
+    def _train(self, X, y, sample_weight, *, epochs, reset, stopping):
         X32 = self._validate_X(X, reset=reset)
         y_codes = self._encode_targets(y, X32.shape[0], reset=reset)
+        weights = self._check_weights(sample_weight, X32)
+        if weights is not None and not weights.all():  # rows of weight 0 are left out
+            keep = np.flatnonzero(weights)
+            X32, weights = X32[keep], weights[keep]
+            y_codes = None if y_codes is None else y_codes[keep]
+        validating = stopping and self.early_stopping
+        self._check_callbacks_monitor(validating)
+        valid_rows = None
+        if validating:
+            train_rows, valid_rows = self._validation_split(X32.shape[0], y_codes)
+            X_valid, X32 = X32[valid_rows], X32[train_rows]
+            w_valid = None if weights is None else weights[valid_rows]
+            weights = None if weights is None else weights[train_rows]
+            y_valid = None if y_codes is None else y_codes[valid_rows]
+            y_codes = None if y_codes is None else y_codes[train_rows]
         with torch_runtime(self.n_jobs):
             if reset:
                 device = resolve_device(self.device)
@@ -425,15 +536,30 @@ class BaseAAE(BaseEstimator):
                 self._configure_net(net)
             before = None if reset else net.snapshot()
             net.last_good = before
-            data = self._training_data(X32, y_codes, device)
+            data = self._training_data(X32, y_codes, device, weights)
+            valid = None
+            if validating:
+                # Labels matter to the reconstruction only where the decoder takes them.
+                y_for_decoder = y_valid if self._label_use() == "decoder" else None
+                valid = self._training_data(X_valid, y_for_decoder, device, w_valid)
+            monitor = (
+                ConvergenceMonitor(
+                    self.tol, self.n_iter_no_change, validating, self.adversarial_weight > 0
+                )
+                if stopping
+                else None
+            )
             net.graph_ = self._neighbor_graph(X32, device)
             net.progress_ = (
                 EpochProgress(type(self).__name__, epochs) if self.verbose == 1 else None
             )
             net.owner_ = self  # for callbacks that save the estimator (TrainingCheckpoint)
+            n_before = len(net.history)
             try:
                 net.notify("on_train_begin", X=data, y=None)
-                net.fit_loop(data, None, epochs=epochs)
+                net.fit_loop(data, None, epochs=epochs, valid=valid, monitor=monitor)
+                if monitor is not None:
+                    monitor.restore_best(net)
                 net.notify("on_train_end", X=data, y=None)
             except KeyboardInterrupt:
                 self._fall_back(net, device, net.last_good, "interrupted_")
@@ -457,8 +583,30 @@ class BaseAAE(BaseEstimator):
                 net.progress_ = None
                 net.owner_ = None
         self._set_fitted(net, device)
+        if monitor is not None:
+            self._set_stopping_attributes(monitor, len(net.history) - n_before, epochs)
         self._warn_on_failure_modes()
         return self
+
+    def _set_stopping_attributes(self, monitor, epochs_run, max_epochs):
+        """MLP's fitted attributes of convergence, and its warning when max_iter ends it."""
+        if monitor.early_stopping:
+            self.best_loss_ = None
+            self.validation_scores_ = list(monitor.validation_scores)
+            self.best_validation_score_ = monitor.best_validation_score
+        else:
+            self.best_loss_ = monitor.best_loss
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+        if epochs_run == max_epochs and not monitor.converged:
+            warnings.warn(
+                f"Maximum iterations ({max_epochs}) reached and the optimization hasn't "
+                f"converged yet: {monitor.key} still improved by more than tol={self.tol} "
+                f"within the last n_iter_no_change={self.n_iter_no_change} epochs. Raise "
+                "max_iter to train on, or raise tol to stop sooner.",
+                ConvergenceWarning,
+                stacklevel=6,
+            )
 
     def _set_fitted(self, net, device):
         net.module_.eval()  # inference never switches modes (see _run)
@@ -515,8 +663,8 @@ class BaseAAE(BaseEstimator):
         draws = self._sample_prior(1000, 0)
         return float(draws.std(axis=0).mean())
 
-    def _training_data(self, X32, y_codes, device):
-        """Put X (dense) and the label tensors on the device, once per fit."""
+    def _training_data(self, X32, y_codes, device, weights=None):
+        """Put X (dense), the label and weight tensors on the device, once per fit."""
         # A sparse X stays a CSR matrix on the host; EpochBatches densifies one batch at
         # a time. A dense X goes to the device once.
         tensors = {"x": X32 if sp.issparse(X32) else to_tensor(X32, device)}
@@ -524,6 +672,12 @@ class BaseAAE(BaseEstimator):
             tensors["y"] = torch.from_numpy(y_codes).to(device)
             if self._n_categories() and (y_codes >= 0).any():
                 tensors["labelled"] = torch.from_numpy(np.flatnonzero(y_codes >= 0)).to(device)
+        if weights is not None:
+            # Scaled to a mean of one: the batches normalise them anyway, and float32
+            # keeps its precision around 1.
+            tensors["w"] = torch.from_numpy((weights / weights.mean()).astype(np.float32)).to(
+                device
+            )
         return TrainingData(tensors)
 
     def _neighbor_graph(self, X32, device):
@@ -716,6 +870,28 @@ class BaseAAE(BaseEstimator):
             x_hat = self._run(reconstruct, X32[rows], self.n_features_in_)
             errors[rows] = reconstruction_error_numpy(x_hat, x, self.reconstruction_loss)
         return errors
+
+    def score_samples(self, X):
+        """Minus the reconstruction error of each sample: higher means more normal.
+
+        The error is the loss trained on (squared error or binary cross-entropy),
+        averaged over features, of ``X`` encoded to its deterministic code and decoded.
+        Samples unlike the training data reconstruct worse, so a threshold on this
+        score (e.g. a low percentile of the training samples' scores) flags anomalies,
+        with scikit-learn's convention for outlier scores (as
+        :meth:`sklearn.ensemble.IsolationForest.score_samples`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Minus each sample's reconstruction error (float64).
+        """
+        return -self._reconstruction_errors(X)
 
     def _reconstruction_score(self, X):
         return -float(self._reconstruction_errors(X).mean())

@@ -85,6 +85,8 @@ class AAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, Transforme
         n_components=8,
         *,
         hidden_layer_sizes=(256, 256),
+        encoder_module=None,
+        decoder_module=None,
         discriminator_hidden_layer_sizes=None,
         prior="normal",
         encoder="deterministic",
@@ -94,6 +96,7 @@ class AAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, Transforme
         discriminator_learning_rate=5e-4,
         discriminator_noise=0.0,
         gradient_penalty=10.0,
+        gradient_penalty_interval=1,
         input_noise=0.3,
         neighbor_weight=0.0,
         n_neighbors=15,
@@ -101,6 +104,10 @@ class AAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, Transforme
         cuda_graphs=False,
         batch_size=128,
         max_iter=100,
+        tol=1e-4,
+        n_iter_no_change=20,
+        early_stopping=False,
+        validation_fraction=0.1,
         warm_start=False,
         device="auto",
         n_jobs=None,
@@ -113,6 +120,8 @@ class AAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, Transforme
         super().__init__(
             n_components,
             hidden_layer_sizes=hidden_layer_sizes,
+            encoder_module=encoder_module,
+            decoder_module=decoder_module,
             discriminator_hidden_layer_sizes=discriminator_hidden_layer_sizes,
             prior=prior,
             encoder=encoder,
@@ -122,6 +131,7 @@ class AAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, Transforme
             discriminator_learning_rate=discriminator_learning_rate,
             discriminator_noise=discriminator_noise,
             gradient_penalty=gradient_penalty,
+            gradient_penalty_interval=gradient_penalty_interval,
             input_noise=input_noise,
             neighbor_weight=neighbor_weight,
             n_neighbors=n_neighbors,
@@ -129,6 +139,10 @@ class AAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, Transforme
             cuda_graphs=cuda_graphs,
             batch_size=batch_size,
             max_iter=max_iter,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
             warm_start=warm_start,
             device=device,
             n_jobs=n_jobs,
@@ -158,7 +172,7 @@ class AAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, Transforme
         return self._encode_classes(y, n_samples, reset, unlabelled_label=self.unlabelled_label)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train on X with labels y, where -1 marks unlabelled samples.
 
         Parameters
@@ -168,6 +182,11 @@ class AAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, Transforme
         y : array-like of shape (n_samples,)
             Class labels; -1 marks an unlabelled sample (scikit-learn's semi-supervised
             convention). Every class must have at least one labelled sample.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of every sample in each term of the loss (reconstruction, the
+            codes' side of the adversarial game, the neighbour-graph and classification
+            terms), normalised within every mini-batch as ``MLPClassifier`` does.
+            Samples of weight 0 are left out. None weighs all samples equally.
 
         Returns
         -------
@@ -175,7 +194,7 @@ class AAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, Transforme
             The fitted classifier.
         """
         continue_training = self.warm_start and hasattr(self, "net_")
-        return self._fit(X, y, epochs=self.max_iter, reset=not continue_training)
+        return self._fit(X, y, sample_weight, epochs=self.max_iter, reset=not continue_training)
 
     def predict_proba(self, X):
         """Class probabilities q(y|x).

@@ -86,6 +86,8 @@ class AAEClusterHeadTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixi
         head_distance=3.0,
         use_labels=False,
         hidden_layer_sizes=(256, 256),
+        encoder_module=None,
+        decoder_module=None,
         discriminator_hidden_layer_sizes=None,
         prior="normal",
         encoder="deterministic",
@@ -95,6 +97,7 @@ class AAEClusterHeadTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixi
         discriminator_learning_rate=5e-4,
         discriminator_noise=0.0,
         gradient_penalty=10.0,
+        gradient_penalty_interval=1,
         input_noise=0.0,
         neighbor_weight=0.0,
         n_neighbors=15,
@@ -102,6 +105,10 @@ class AAEClusterHeadTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixi
         cuda_graphs=False,
         batch_size=128,
         max_iter=100,
+        tol=1e-4,
+        n_iter_no_change=20,
+        early_stopping=False,
+        validation_fraction=0.1,
         warm_start=False,
         device="auto",
         n_jobs=None,
@@ -113,6 +120,8 @@ class AAEClusterHeadTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixi
         super().__init__(
             n_components,
             hidden_layer_sizes=hidden_layer_sizes,
+            encoder_module=encoder_module,
+            decoder_module=decoder_module,
             discriminator_hidden_layer_sizes=discriminator_hidden_layer_sizes,
             prior=prior,
             encoder=encoder,
@@ -122,6 +131,7 @@ class AAEClusterHeadTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixi
             discriminator_learning_rate=discriminator_learning_rate,
             discriminator_noise=discriminator_noise,
             gradient_penalty=gradient_penalty,
+            gradient_penalty_interval=gradient_penalty_interval,
             input_noise=input_noise,
             neighbor_weight=neighbor_weight,
             n_neighbors=n_neighbors,
@@ -129,6 +139,10 @@ class AAEClusterHeadTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixi
             cuda_graphs=cuda_graphs,
             batch_size=batch_size,
             max_iter=max_iter,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
             warm_start=warm_start,
             device=device,
             n_jobs=n_jobs,
@@ -152,7 +166,7 @@ class AAEClusterHeadTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixi
         return self._encode_classes(y, n_samples, reset, unlabelled_label=-1)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Train on X (and on the labels y when ``use_labels=True``).
 
         Parameters
@@ -162,6 +176,11 @@ class AAEClusterHeadTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixi
         y : array-like of shape (n_samples,), default=None
             Class labels with -1 for unlabelled samples; used only when
             ``use_labels=True``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of every sample in each term of the loss (reconstruction, the
+            codes' side of the adversarial game, the neighbour-graph and classification
+            terms), normalised within every mini-batch as ``MLPClassifier`` does.
+            Samples of weight 0 are left out. None weighs all samples equally.
 
         Returns
         -------
@@ -169,7 +188,7 @@ class AAEClusterHeadTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixi
             The fitted estimator.
         """
         continue_training = self.warm_start and hasattr(self, "net_")
-        return self._fit(X, y, epochs=self.max_iter, reset=not continue_training)
+        return self._fit(X, y, sample_weight, epochs=self.max_iter, reset=not continue_training)
 
     @property
     def cluster_heads_(self):

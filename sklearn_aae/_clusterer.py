@@ -74,6 +74,8 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         *,
         n_components=8,
         hidden_layer_sizes=(256, 256),
+        encoder_module=None,
+        decoder_module=None,
         discriminator_hidden_layer_sizes=None,
         prior="normal",
         encoder="deterministic",
@@ -83,6 +85,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         discriminator_learning_rate=5e-4,
         discriminator_noise=0.0,
         gradient_penalty=10.0,
+        gradient_penalty_interval=1,
         input_noise=0.0,
         neighbor_weight=0.0,
         n_neighbors=15,
@@ -90,6 +93,10 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         cuda_graphs=False,
         batch_size=128,
         max_iter=100,
+        tol=1e-4,
+        n_iter_no_change=20,
+        early_stopping=False,
+        validation_fraction=0.1,
         warm_start=False,
         device="auto",
         n_jobs=None,
@@ -101,6 +108,8 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         super().__init__(
             n_components,
             hidden_layer_sizes=hidden_layer_sizes,
+            encoder_module=encoder_module,
+            decoder_module=decoder_module,
             discriminator_hidden_layer_sizes=discriminator_hidden_layer_sizes,
             prior=prior,
             encoder=encoder,
@@ -110,6 +119,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
             discriminator_learning_rate=discriminator_learning_rate,
             discriminator_noise=discriminator_noise,
             gradient_penalty=gradient_penalty,
+            gradient_penalty_interval=gradient_penalty_interval,
             input_noise=input_noise,
             neighbor_weight=neighbor_weight,
             n_neighbors=n_neighbors,
@@ -117,6 +127,10 @@ class AAEClusterer(ClusterMixin, BaseAAE):
             cuda_graphs=cuda_graphs,
             batch_size=batch_size,
             max_iter=max_iter,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
             warm_start=warm_start,
             device=device,
             n_jobs=n_jobs,
@@ -131,7 +145,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         return self.n_clusters
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Train on X and assign every sample to a cluster.
 
         Parameters
@@ -140,6 +154,11 @@ class AAEClusterer(ClusterMixin, BaseAAE):
             Training data, ideally scaled (e.g. ``StandardScaler``).
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of every sample in each term of the loss (reconstruction, the
+            codes' side of the adversarial game, the neighbour-graph and classification
+            terms), normalised within every mini-batch as ``MLPClassifier`` does.
+            Samples of weight 0 are left out. None weighs all samples equally.
 
         Returns
         -------
@@ -147,7 +166,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
             The fitted clusterer, with ``labels_``.
         """
         continue_training = self.warm_start and hasattr(self, "net_")
-        self._fit(X, epochs=self.max_iter, reset=not continue_training)
+        self._fit(X, None, sample_weight, epochs=self.max_iter, reset=not continue_training)
         self.labels_ = self.predict(X)
         return self
 

@@ -109,6 +109,9 @@ class GraphedStep:
         self.settings = None
         self.n_warmup = 0
         self.disabled = False
+        # The R1 penalty's weight in the replayed step (lazy R1: interval·γ on the steps
+        # that compute it, 0 on the others), set before every replay.
+        self.r1_scale = torch.zeros((), device=self.device)
         set_capturable(net, True)
         for optimizer in (net.optimizer_, net.optimizer_discriminator_):
             # Stepping a capturable optimizer outside a capture (warm-up, odd-sized
@@ -152,6 +155,7 @@ class GraphedStep:
             net.precision,
             net.reconstruction_loss,
             net.neighbor_weight,
+            net.gradient_penalty_interval,
         )
         return groups, loop
 
@@ -232,6 +236,11 @@ class GraphedStep:
         with torch.no_grad():
             for buffer, value in zip(self.inputs, tensors, strict=True):
                 buffer.copy_(value, non_blocking=True)
+            net = self.net
+            due = net.gradient_penalty > 0 and net.r1_due()
+            self.r1_scale.fill_(
+                net.gradient_penalty * net.gradient_penalty_interval if due else 0.0
+            )
         self.graph.replay()
         # Copies: the next replay overwrites the graph's outputs, and callbacks may keep
         # what on_batch_end gives them.

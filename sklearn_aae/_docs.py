@@ -13,7 +13,23 @@ import textwrap
 
 COMMON_PARAMETERS = """\
 hidden_layer_sizes : tuple of int, default=(256, 256)
-    Widths of the encoder's hidden layers; the decoder mirrors them.
+    Widths of the encoder's hidden layers; the decoder mirrors them. Unused for a
+    network given as ``encoder_module`` or ``decoder_module``.
+encoder_module : nn.Module class or callable, default=None
+    Your own network for the encoder: a ``torch.nn.Module`` class, or a function,
+    called as ``encoder_module(n_in, n_out)`` to build a module that maps a batch of
+    shape ``(batch, n_in)`` to ``(batch, n_out)`` (reshape inside ``forward``, e.g. to
+    images for a convolutional network). The estimator asks for the sizes it needs:
+    ``n_in`` is the number of features (plus ``n_components`` noise inputs for
+    ``encoder="universal"``), ``n_out`` the code (twice for ``encoder="gaussian"``)
+    plus the logits of a categorical code. None builds an MLP of
+    ``hidden_layer_sizes``. Each fit builds fresh networks, with the module's own
+    initialisation seeded by ``random_state``.
+decoder_module : nn.Module class or callable, default=None
+    Your own network for the decoder, built as ``decoder_module(n_in, n_out)``: from
+    the code (with the one-hot class or category where the model decodes one) to the
+    ``n_features`` outputs (logits with ``reconstruction_loss="binary_crossentropy"``).
+    None builds the MLP mirroring ``hidden_layer_sizes``.
 discriminator_hidden_layer_sizes : tuple of int, default=None
     Widths of the discriminator's hidden layers; None uses ``hidden_layer_sizes``.
 prior : {"normal", "uniform", "mixture", "swiss_roll"} or object, default="normal"
@@ -47,11 +63,29 @@ gradient_penalty : float, default=10.0
     category. 0 turns it off (the paper's plain GAN loss). A discriminator that also
     sees labels (``labels="prior"``) is never penalised: the penalty blurs the modes of
     the classes into each other.
+gradient_penalty_interval : int, default=1
+    Lazy R1 (Karras et al., 2020): compute the penalty on every this many
+    discriminator steps only, with its weight multiplied by as much, which keeps its
+    average strength and saves the double backward pass on the other steps. 1
+    penalises every step.
 input_noise : float, default=0.0
     Standard deviation of Gaussian noise added to the encoder's input during training
     (a denoising autoencoder; the paper used 0.3 on MNIST for its semi-supervised and
     clustering models); the decoder must still give back the clean input. In units of
     X, so scale X first. ``transform`` never adds noise.
+neighbor_weight : float, default=0.0
+    Weight of the neighbour-graph term, which keeps the data's neighbourhoods in the
+    codes: UMAP's fuzzy cross-entropy between a k-nearest-neighbour graph of the
+    training rows and the codes, as in parametric UMAP (the codes of neighbouring rows
+    attract, those of random pairs repel), added to the reconstruction phase. It
+    brings low-dimensional codes much closer to UMAP's maps while the codes still
+    follow the prior, decode and sample. 1.0 is the setting for dimensionality
+    reduction and visualisation; 0 trains the paper's model, without a graph. The
+    graph of the rows of each ``fit`` (or ``partial_fit`` call) is built once per
+    call, in O(n·k) memory. See the user guide for its cost.
+n_neighbors : int, default=15
+    Size of each row's neighbourhood in the graph, counting the row itself, as UMAP
+    does. Used only with ``neighbor_weight > 0``.
 precision : {"float32", "bfloat16"}, default="float32"
     Arithmetic of the training's forward passes. ``"bfloat16"`` runs them under
     ``torch.autocast`` in bfloat16 (mixed precision: weights, gradients, optimizer
@@ -71,7 +105,25 @@ cuda_graphs : bool, default=False
 batch_size : int, default=128
     Mini-batch size; clipped to the number of samples.
 max_iter : int, default=100
-    Number of epochs (passes over the data) per call to ``fit``.
+    Most epochs (passes over the data) per call to ``fit``; training stops earlier once
+    it has converged (``tol``, ``n_iter_no_change``).
+tol : float, default=1e-4
+    Tolerance of convergence, as in ``MLPClassifier``: an epoch improves when the
+    training criterion (the reconstruction loss plus the classification and
+    neighbour-graph terms) or the discriminators' accuracy reaches a new best by at
+    least ``tol``, or with ``early_stopping`` when the validation loss does. After more
+    than ``n_iter_no_change`` epochs in a row without improvement, ``fit`` stops.
+n_iter_no_change : int, default=20
+    Epochs in a row without improvement (see ``tol``) after which ``fit`` stops. Set it
+    to ``max_iter`` to always train ``max_iter`` epochs. Longer than ``MLPClassifier``'s
+    10: in an adversarial game every loss can get worse for a dozen epochs while the
+    codes move onto the prior.
+early_stopping : bool, default=False
+    Hold out ``validation_fraction`` of the training rows (unlabelled rows first),
+    judge convergence on their reconstruction loss (``valid_loss`` in the history),
+    and keep the weights of the best epoch.
+validation_fraction : float, default=0.1
+    Fraction of the rows held out with ``early_stopping``.
 warm_start : bool, default=False
     If True, ``fit`` continues training the fitted networks instead of starting over.
 device : str or torch.device, default="auto"
@@ -103,6 +155,15 @@ COMMON_ATTRIBUTES = """\
 n_iter_ : int
     Number of epochs trained, counting every ``fit`` with ``warm_start`` and every
     ``partial_fit``.
+best_loss_ : float or None
+    The best training criterion of the last ``fit`` (see ``tol``); None with
+    ``early_stopping``.
+validation_scores_ : list of float or None
+    Minus the validation loss after every epoch of the last ``fit`` with
+    ``early_stopping``; None without.
+best_validation_score_ : float or None
+    The best of ``validation_scores_``, whose weights the model keeps; None without
+    ``early_stopping``.
 loss_curve_ : list of float
     The encoder's objective per epoch: reconstruction loss + λ · generator loss.
 reconstruction_loss_curve_ : list of float
@@ -114,6 +175,9 @@ generator_loss_curve_ : list of float
     Mean adversarial loss of the encoder per epoch, -log D(z), before weighting by λ.
 discriminator_accuracy_curve_ : list of float
     Discriminator's accuracy per epoch; near 0.5 when codes match the prior.
+neighbor_loss_curve_ : list of float
+    Mean neighbour-graph loss per epoch, before weighting by ``neighbor_weight`` (0
+    without the graph).
 prior_ : object
     The prior the codes were matched to (a built-in prior object or the user's).
 device_ : torch.device

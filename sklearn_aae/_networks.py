@@ -10,6 +10,7 @@ RNG and the same seed gives the same weights on every thread and process.
 from __future__ import annotations
 
 import math
+import threading
 
 import torch
 import torch.nn.functional as F
@@ -45,15 +46,33 @@ class Encoder(nn.Module):
     """
 
     def __init__(
-        self, n_features, hidden_layer_sizes, n_components, kind="deterministic", n_categories=0
+        self,
+        n_features,
+        hidden_layer_sizes,
+        n_components,
+        kind="deterministic",
+        n_categories=0,
+        net=None,
     ):
         super().__init__()
         self.kind = kind
         self.n_components = n_components
         self.n_categories = n_categories
         self.n_noise = n_components if kind == "universal" else 0
+        n_in, n_out = self.sizes(n_features, n_components, kind, n_categories)
+        # ``net``: the user's network from n_in inputs to n_out outputs, else an MLP.
+        self.net = _mlp(n_in, hidden_layer_sizes, n_out) if net is None else net
+
+    @staticmethod
+    def sizes(n_features, n_components, kind, n_categories):
+        """Return the inputs and outputs of the encoder's network, ``(n_in, n_out)``.
+
+        The universal encoder also takes its noise as inputs; the Gaussian one outputs
+        a mean and a log-variance per component; a categorical head adds its logits.
+        """
+        n_in = n_features + (n_components if kind == "universal" else 0)
         n_z = 2 * n_components if kind == "gaussian" else n_components
-        self.net = _mlp(n_features + self.n_noise, hidden_layer_sizes, n_z + n_categories)
+        return n_in, n_z + n_categories
 
     def _split(self, out):
         if self.n_categories:
@@ -189,7 +208,7 @@ class AAEModule(nn.Module):
     def extra_loss(self):
         """Return the cluster heads' separation cost, Σ max(0, η − ‖w_i − w_j‖) over pairs."""
         if self.heads is None or self.head_distance <= 0:
-            return self.encoder.net[0].weight.new_zeros(())
+            return 0.0
         heads = self.heads.weight.t()  # (n_heads, n_components)
         dist = torch.pdist(heads)
         return F.relu(self.head_distance - dist).sum()
@@ -206,6 +225,63 @@ def _init_linear_(module, generator):
     return module
 
 
+# One user network built at a time in the process: its own initialisation draws from the
+# global torch RNG, which is seeded for it and restored around it.
+_USER_BUILD_LOCK = threading.Lock()
+
+
+def _user_network(builder, n_in, n_out, seed, role):
+    """Build the user's ``builder(n_in, n_out)`` reproducibly and check its output's shape.
+
+    ``builder`` is an ``nn.Module`` class or a function returning a module. Its own
+    weight initialisation runs from the global torch RNG seeded with ``seed`` (restored
+    afterwards, so a fit still neither reads nor advances the user's random state).
+    """
+    name = f"{role}_module"
+    if isinstance(builder, nn.Module):
+        raise TypeError(
+            f"{name} must be an nn.Module class or a function that builds one from "
+            f"(n_in, n_out), not a module instance ({type(builder).__name__}): every fit "
+            "builds fresh networks from it, so that clone, refits and grid searches start "
+            f"from new weights. Pass {type(builder).__name__} itself, or a lambda."
+        )
+    with _USER_BUILD_LOCK, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = builder(n_in, n_out)
+    if not isinstance(net, nn.Module):
+        raise TypeError(
+            f"{name}({n_in}, {n_out}) returned {type(net).__name__}, not a torch.nn.Module."
+        )
+    net = net.to("cpu")
+    probe = torch.zeros(2, n_in)
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.no_grad():
+            out = net(probe)
+    except Exception as exc:
+        raise ValueError(
+            f"{name}({n_in}, {n_out}) failed on a batch of 2 rows of {n_in} features: "
+            f"{type(exc).__name__}: {exc}. The network takes flat rows of shape "
+            f"(batch, {n_in}) (reshape them inside forward, e.g. to images) and returns "
+            f"(batch, {n_out})."
+        ) from exc
+    finally:
+        net.train(was_training)
+    if not torch.is_tensor(out) or tuple(out.shape) != (2, n_out):
+        shape = tuple(out.shape) if torch.is_tensor(out) else type(out).__name__
+        raise ValueError(
+            f"{name}({n_in}, {n_out}) maps a batch of shape (2, {n_in}) to {shape}; it must "
+            f"return shape (2, {n_out}): {n_out} values per row, flat (the {role} "
+            "outputs of this estimator)."
+        )
+    return net
+
+
+def _seed(generator):
+    return int(torch.randint(2**62, (1,), generator=generator))
+
+
 def build_module(
     n_features,
     n_components,
@@ -219,12 +295,17 @@ def build_module(
     n_classes=0,
     cluster_heads=False,
     head_distance=0.0,
+    encoder_module=None,
+    decoder_module=None,
 ):
     """Build the networks of one model on CPU with seeded weights.
 
     ``generators`` holds two CPU ``torch.Generator``: one for the autoencoder's weights,
     one for the discriminators', so that changing a discriminator leaves the
-    autoencoder's initial weights unchanged.
+    autoencoder's initial weights unchanged. ``encoder_module`` / ``decoder_module``:
+    the user's builders of the encoder's and decoder's networks (None: MLPs of
+    ``hidden_layer_sizes``); the heads, label inputs and noise inputs each model needs
+    are in the sizes they are asked for.
     """
     if labels == "decoder":
         n_decoder_in = n_components + n_classes
@@ -234,14 +315,26 @@ def build_module(
         n_decoder_in = n_components
     n_disc_z = n_components + (n_classes + 1 if labels == "prior" else 0)
     with torch.device("meta"):
-        enc = Encoder(n_features, hidden_layer_sizes, n_components, encoder, n_categories)
-        dec = _mlp(n_decoder_in, tuple(reversed(hidden_layer_sizes)), n_features)
+        enc = None
+        if encoder_module is None:
+            enc = Encoder(n_features, hidden_layer_sizes, n_components, encoder, n_categories)
+        dec = None
+        if decoder_module is None:
+            dec = _mlp(n_decoder_in, tuple(reversed(hidden_layer_sizes)), n_features)
         discs = {"z": Discriminator(n_disc_z, discriminator_hidden_layer_sizes)}
         if n_categories:
             discs["y"] = Discriminator(n_categories, discriminator_hidden_layer_sizes)
     gen_ae, gen_disc = generators
-    enc = _init_linear_(enc.to_empty(device="cpu"), gen_ae)
-    dec = _init_linear_(dec.to_empty(device="cpu"), gen_ae)
+    if enc is None:
+        n_in, n_out = Encoder.sizes(n_features, n_components, encoder, n_categories)
+        net = _user_network(encoder_module, n_in, n_out, _seed(gen_ae), "encoder")
+        enc = Encoder(n_features, None, n_components, encoder, n_categories, net=net)
+    else:
+        enc = _init_linear_(enc.to_empty(device="cpu"), gen_ae)
+    if dec is None:
+        dec = _user_network(decoder_module, n_decoder_in, n_features, _seed(gen_ae), "decoder")
+    else:
+        dec = _init_linear_(dec.to_empty(device="cpu"), gen_ae)
     discs = {k: _init_linear_(d.to_empty(device="cpu"), gen_disc) for k, d in discs.items()}
     module = AAEModule(
         enc,

@@ -38,15 +38,14 @@ import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
 from skorch import NeuralNet
-from skorch.callbacks import EpochTimer, PrintLog
+from skorch.callbacks import EarlyStopping, EpochTimer, PrintLog
 from skorch.history import History
 
 from ._cuda_graphs import GraphedStep, set_capturable
 from ._exceptions import DivergenceError
+from ._losses import bce, r1_penalty, reconstruction_error, weighted_mean
 from ._neighbors import neighbor_loss
 from ._runtime import dense_rows
-
-_EXP = {}  # EXPERIMENT
 
 LOSS_NAMES = (
     "reconstruction_loss",
@@ -59,41 +58,6 @@ LOSS_NAMES = (
 #: Recorded per epoch in the history beside the losses: the mean spread of the codes
 #: (per-dimension standard deviation within a batch), to tell collapsed codes.
 RECORD_NAMES = (*LOSS_NAMES, "code_std")
-
-
-def reconstruction_error(x_hat, x, kind):
-    """Per-row reconstruction loss (mean over features): squared error or Bernoulli CE."""
-    if kind == "binary_crossentropy":
-        loss = F.binary_cross_entropy_with_logits(x_hat, x, reduction="none")
-    else:
-        loss = F.mse_loss(x_hat, x, reduction="none")
-    return loss.mean(dim=1)
-
-
-def reconstruction_error_numpy(x_hat, x, kind):
-    """``reconstruction_error`` in NumPy float64, row by row (inference, scoring).
-
-    ``x_hat`` holds the decoder's outputs (logits for binary cross-entropy).
-    """
-    x_hat = np.asarray(x_hat, dtype=np.float64)
-    x = np.asarray(x, dtype=np.float64)
-    if kind == "binary_crossentropy":
-        # log(1 + exp(l)) - x·l, written to stay finite for any logit l
-        loss = np.logaddexp(0.0, x_hat) - x * x_hat
-    else:
-        loss = (x_hat - x) ** 2
-    return loss.mean(axis=1)
-
-
-def r1_penalty(d_real, z_real):
-    """R1 regulariser: half the mean squared norm of D's gradient at prior draws.
-
-    Penalising the discriminator's slope on the prior (Mescheder et al., 2018) keeps the
-    adversarial game from oscillating, so a larger λ brings codes closer to the prior
-    instead of making training chase a moving target.
-    """
-    (grad,) = torch.autograd.grad(d_real.sum(), z_real, create_graph=True)
-    return 0.5 * grad.pow(2).sum(dim=1).mean()
 
 
 def _to_numpy(tensor):
@@ -167,7 +131,10 @@ class EpochBatches:
     batches made by indexing, so the data never leave the device. A batch is a dict with
     ``x``, ``y`` (labels, -1 for unlabelled, or None), ``prior`` (a dict of draws per
     discriminator) and, for models with a classification phase, ``x_labelled`` and
-    ``y_labelled``: the next slice of a cycled permutation of the labelled rows.
+    ``y_labelled``: the next slice of a cycled permutation of the labelled rows. With
+    sample weights, ``w`` (and ``w_labelled``) hold the rows' weights; with a neighbour
+    graph (``net.graph_``), ``x_neighbors`` holds one graph neighbour of each row of
+    ``x``, drawn by edge weight once per epoch.
     """
 
     def __init__(self, data, batch_size, net, shuffle=True):
@@ -185,7 +152,7 @@ class EpochBatches:
         return torch.arange(n, device=device)
 
     def __iter__(self):
-        x, y = self.data["x"], self.data.get("y")
+        x, y, w = self.data["x"], self.data.get("y"), self.data.get("w")
         device = torch.device(self.net.device)
         n, bs = x.shape[0], self.batch_size
         sparse = sp.issparse(x)
@@ -218,10 +185,14 @@ class EpochBatches:
                 "y": None if y is None else y_ordered[part],
                 "prior": {k: v[part] for k, v in priors.items()},
             }
+            if w is not None:
+                batch["w"] = w[order[part]]
             if labelled is not None:
                 lab = slice(i * lab_bs, (i + 1) * lab_bs)
                 batch["x_labelled"] = rows(lab_order, lab_host, lab)
                 batch["y_labelled"] = y[lab_order[lab]]
+                if w is not None:
+                    batch["w_labelled"] = w[lab_order[lab]]
             if neighbors is not None:
                 batch["x_neighbors"] = rows(neighbors, nbr_host, part)
             yield batch
@@ -261,12 +232,14 @@ class AAENet(NeuralNet):
 
     Parameters beyond skorch's: ``adversarial_weight`` (λ), ``discriminator_lr``,
     ``discriminator_noise`` (std of Gaussian noise on the discriminators' inputs),
-    ``gradient_penalty`` (R1 weight), ``input_noise`` (std of Gaussian noise on the
-    encoder's input), ``precision`` ("float32", or "bfloat16" autocast of the forward
-    passes), ``cuda_graphs`` (replay the step from a CUDA graph on CUDA devices, see
-    ``_cuda_graphs.py``), ``reconstruction_loss``, ``betas`` (Adam's, shared by both
-    optimizers), ``neighbor_weight`` (weight of the neighbour-graph term) and
-    ``neighbor_settings`` (the keyword arguments of ``_neighbors.neighbor_loss``).
+    ``gradient_penalty`` (R1 weight), ``gradient_penalty_interval`` (lazy R1: the
+    penalty every that many steps, its weight times as much), ``input_noise`` (std of
+    Gaussian noise on the encoder's input), ``precision`` ("float32", or "bfloat16"
+    autocast of the forward passes), ``cuda_graphs`` (replay the step from a CUDA
+    graph on CUDA devices, see ``_cuda_graphs.py``), ``reconstruction_loss``,
+    ``betas`` (Adam's, shared by both optimizers), ``neighbor_weight`` (weight of the
+    neighbour-graph term) and ``neighbor_settings`` (the keyword arguments of
+    ``_neighbors.neighbor_loss``).
     Before training, the owner sets ``prior_samplers_`` (a dict: the prior of every
     discriminator), ``prior_rng_`` (a NumPy RandomState),
     ``data_generator_`` (CPU torch.Generator: shuffling) and ``noise_generator_`` /
@@ -283,6 +256,7 @@ class AAENet(NeuralNet):
         discriminator_lr=1e-3,
         discriminator_noise=0.0,
         gradient_penalty=10.0,
+        gradient_penalty_interval=1,
         input_noise=0.0,
         precision="float32",
         cuda_graphs=False,
@@ -300,6 +274,7 @@ class AAENet(NeuralNet):
         self.discriminator_lr = discriminator_lr
         self.discriminator_noise = discriminator_noise
         self.gradient_penalty = gradient_penalty
+        self.gradient_penalty_interval = gradient_penalty_interval
         self.input_noise = input_noise
         self.precision = precision
         self.cuda_graphs = cuda_graphs
@@ -309,6 +284,7 @@ class AAENet(NeuralNet):
         self.neighbor_settings = neighbor_settings
         self.graph_ = None
         self.graphed_step_ = None
+        self.n_steps_ = 0  # training steps taken, over all calls (lazy R1 counts them)
 
     # -- skorch hooks -------------------------------------------------------------------
     @property
@@ -328,17 +304,78 @@ class AAENet(NeuralNet):
         )
         return self
 
-    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+    def fit_loop(self, X, y=None, epochs=None, valid=None, monitor=None, **fit_params):
+        """Train up to ``epochs`` epochs on ``X`` (a ``TrainingData``).
+
+        ``valid`` (a ``TrainingData`` of held-out rows) adds their reconstruction loss,
+        ``valid_loss``, to every epoch's record; ``monitor`` (a ``ConvergenceMonitor``)
+        stops training once it has converged. A skorch ``EarlyStopping`` callback stops
+        it too: it signals with a ``KeyboardInterrupt`` from ``on_epoch_end``, which
+        ends the loop here as a normal end of training, not as Ctrl-C.
+        """
         # A CUDA graph lives for one call: its buffers and the optimizer states it
         # captured must not outlive what the estimator may restore after the call.
         if self.cuda_graphs and torch.device(self.device).type == "cuda":
             self.graphed_step_ = GraphedStep(self)
+        self.check_training_readiness()
+        epoch_kwargs = {"dataset_train": X, "dataset_valid": valid}
+        iterator = self.get_iterator(X, training=True)
         try:
-            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+            for _ in range(epochs):
+                self.notify("on_epoch_begin", **epoch_kwargs)
+                self.run_single_epoch(
+                    iterator, training=True, prefix="train", step_fn=self.train_step
+                )
+                if valid is not None:
+                    self._record_validation(valid)
+                if self._epoch_end_stops(epoch_kwargs):
+                    break
+                if monitor is not None and monitor.update(self):
+                    break
         finally:
             if self.graphed_step_ is not None:
                 self.graphed_step_.close()
             self.graphed_step_ = None
+        return self
+
+    def _epoch_end_stops(self, epoch_kwargs):
+        """Notify ``on_epoch_end``; return True when skorch's EarlyStopping asks to stop."""
+        self.on_epoch_end(self, **epoch_kwargs)
+        for _, callback in self.callbacks_:
+            try:
+                callback.on_epoch_end(self, **epoch_kwargs)
+            except KeyboardInterrupt:
+                if isinstance(callback, EarlyStopping):
+                    return True
+                raise
+        return False
+
+    @torch.no_grad()
+    def validation_loss(self, valid):
+        """Weighted mean reconstruction loss of the held-out rows (deterministic codes)."""
+        module = self.module_
+        x_all, y_all, w_all = (valid.tensors.get(k) for k in ("x", "y", "w"))
+        n = x_all.shape[0]
+        device = torch.device(self.device)
+        total = weights = 0.0
+        for start in range(0, n, self.batch_size):
+            part = slice(start, start + self.batch_size)
+            x = dense_rows(x_all, part, device) if sp.issparse(x_all) else x_all[part]
+            y = None if y_all is None else y_all[part]
+            x_hat = module.decoder(module.decoder_input(module.encoder.mean(x), y))
+            errors = reconstruction_error(x_hat.float(), x, self.reconstruction_loss)
+            w = torch.ones_like(errors) if w_all is None else w_all[part]
+            total = total + (errors * w).sum()
+            weights = weights + w.sum()
+        return float(total / weights)
+
+    def _record_validation(self, valid):
+        loss = self.validation_loss(valid)
+        if not math.isfinite(loss):
+            raise DivergenceError(self._divergence_message(["valid_loss"], {"valid_loss": loss}))
+        previous = [row["valid_loss"] for row in self.history[:-1] if "valid_loss" in row]
+        self.history.record("valid_loss", loss)
+        self.history.record("valid_loss_best", not previous or loss < min(previous))
 
     def get_iterator(self, dataset, training=False):
         return EpochBatches(dataset.tensors, self.batch_size, net=self, shuffle=training)
@@ -392,11 +429,31 @@ class AAENet(NeuralNet):
         """Return a discriminator's input (``discriminator_noise``)."""
         return self._add_noise(z, self.discriminator_noise, self.discriminator_generator_)
 
+    def _r1_scale(self):
+        """Return the R1 penalty's weight in this step: None (skipped), a float or a tensor.
+
+        Lazy R1 (Karras et al., 2020): the penalty is computed every
+        ``gradient_penalty_interval``-th step only, with its weight multiplied by the
+        interval, which keeps its average strength. Inside a CUDA graph the step is
+        captured once for all steps, so it always computes the penalty and takes the
+        weight from a device buffer that is ``interval·γ`` on due steps and 0 otherwise.
+        """
+        if self.gradient_penalty <= 0:
+            return None
+        graphed = self.graphed_step_
+        if graphed is not None and torch.cuda.is_current_stream_capturing():
+            return graphed.r1_scale
+        interval = self.gradient_penalty_interval
+        return self.gradient_penalty * interval if self.r1_due() else None
+
+    def r1_due(self):
+        """Whether this training step is one that computes the R1 penalty."""
+        return self.n_steps_ % self.gradient_penalty_interval == 0
+
     def train_step(self, batch, **fit_params):
         module = self.module_
-        x, y = batch["x"], batch["y"]
+        x, y, w = batch["x"], batch["y"], batch.get("w")
         lam = self.adversarial_weight
-        gamma = self.gradient_penalty
         zero = x.new_zeros(())
 
         # The encoder sees a corrupted copy of the batch (denoising, as in the paper's
@@ -408,20 +465,17 @@ class AAENet(NeuralNet):
         with self._autocast(x):
             codes = module.encoder(x_in, self.noise_generator_)
             x_hat = module.decoder(module.decoder_input(codes, y))
-        recon = reconstruction_error(x_hat.float(), x, self.reconstruction_loss).mean()
+        recon = weighted_mean(reconstruction_error(x_hat.float(), x, self.reconstruction_loss), w)
         graph_loss = zero
         if "x_neighbors" in batch:
             # The neighbour-graph term: the codes of each row and of one of its graph
             # neighbours attract, codes of random pairs in the batch repel (_neighbors.py).
-            x_nbr = batch["x_neighbors"]
-            if _EXP.get("mix"):  # EXPERIMENT
-                t = torch.rand((x.shape[0], 1), generator=self.graph_generator_, device=x.device)
-                x_nbr = x + t * (x_nbr - x)
             with self._autocast(x):
-                nbr = module.encoder(self._corrupted(x_nbr), self.noise_generator_)
+                nbr = module.encoder(self._corrupted(batch["x_neighbors"]), self.noise_generator_)
                 pair = module.neighbor_codes(codes), module.neighbor_codes(nbr)
-            settings = {k: v for k, v in self.neighbor_settings.items() if k != "mix"}
-            graph_loss = neighbor_loss(*(c.float() for c in pair), **settings)
+            graph_loss = neighbor_loss(
+                *(c.float() for c in pair), weights=w, **self.neighbor_settings
+            )
         (recon + module.extra_loss() + self.neighbor_weight * graph_loss).backward()
         self.optimizer_.step()
 
@@ -433,11 +487,12 @@ class AAENet(NeuralNet):
         pairs = module.adversarial_pairs(codes, batch["prior"], y)
         self.optimizer_discriminator_.zero_grad(set_to_none=True)
         d_loss, d_acc = zero, zero
+        r1_scale = self._r1_scale()
         for name, fake, real, cond in pairs:
             # The R1 penalty stabilises a discriminator of the code alone. One that also
             # sees a label condition goes without: flattening it around the prior draws
             # kept it from telling one class's mode from another's (docs/user_guide.md).
-            penalised = gamma > 0 and cond is None
+            penalised = r1_scale is not None and cond is None
             disc = module.discriminators[name]
             # detach(): the draws may be a CUDA graph's input buffer, which must stay a
             # tensor without gradient.
@@ -445,11 +500,10 @@ class AAENet(NeuralNet):
             with self._autocast(x):
                 d_real = disc(real, cond).float()
                 d_fake = disc(self._noisy(fake.detach()), cond).float()
-            loss = F.binary_cross_entropy_with_logits(
-                d_real, torch.ones_like(d_real)
-            ) + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+            # Prior draws are unweighted; the codes' side carries the rows' weights.
+            loss = bce(d_real, 1.0) + bce(d_fake, 0.0, w)
             if penalised:
-                loss = loss + gamma * r1_penalty(d_real, real)
+                loss = loss + r1_scale * r1_penalty(d_real, real)
             d_loss = d_loss + loss
             d_acc = d_acc + 0.5 * ((d_real > 0).float().mean() + (d_fake < 0).float().mean())
         d_loss.backward()
@@ -463,9 +517,7 @@ class AAENet(NeuralNet):
             for name, fake, _, cond in pairs:
                 with self._autocast(x):
                     logits = module.discriminators[name](self._noisy(fake), cond).float()
-                g_loss = g_loss + F.binary_cross_entropy_with_logits(
-                    logits, torch.ones_like(logits)
-                )
+                g_loss = g_loss + bce(logits, 1.0, w)
         finally:
             module.discriminators.requires_grad_(True)
         if lam > 0:
@@ -480,7 +532,12 @@ class AAENet(NeuralNet):
             x_lab = self._corrupted(batch["x_labelled"])
             with self._autocast(x):
                 _, logits = module.encoder(x_lab, self.noise_generator_)
-            ce = F.cross_entropy(logits.float(), batch["y_labelled"])
+            w_lab = batch.get("w_labelled")
+            if w_lab is None:
+                ce = F.cross_entropy(logits.float(), batch["y_labelled"])
+            else:
+                per_row = F.cross_entropy(logits.float(), batch["y_labelled"], reduction="none")
+                ce = weighted_mean(per_row, w_lab)
             ce.backward()
             self.optimizer_.step()
 
@@ -516,18 +573,25 @@ class AAENet(NeuralNet):
             total = weighted if total is None else total + weighted
             n_seen += n
             self.notify("on_batch_end", batch=batch, training=training, **step)
+            self.n_steps_ += 1
         values = (total / n_seen).tolist()  # the epoch's only host synchronisation
         record = dict(zip(RECORD_NAMES, values, strict=True))
+        graph = self.neighbor_weight * record["neighbor_loss"]
         record["train_loss"] = (
-            record["reconstruction_loss"]
-            + self.adversarial_weight * record["generator_loss"]
-            + self.neighbor_weight * record["neighbor_loss"]
+            record["reconstruction_loss"] + self.adversarial_weight * record["generator_loss"]
+        ) + graph
+        # What convergence is judged on (_stopping.py): the terms that settle, not the
+        # adversarial ones, which oscillate in a balanced game.
+        record["convergence_loss"] = (
+            record["reconstruction_loss"] + record["classification_loss"] + graph
         )
         bad = [k for k, v in record.items() if not math.isfinite(v)]
         if bad:
             raise DivergenceError(self._divergence_message(bad, record))
+        previous = [row["train_loss"] for row in self.history[:-1] if "train_loss" in row]
         for key, value in record.items():
             self.history.record(key, value)
+        self.history.record("train_loss_best", not previous or record["train_loss"] < min(previous))
         self.history.record("train_batch_count", len(iterator))
         if getattr(self, "progress_", None) is not None:
             self.progress_.update(record)
@@ -545,6 +609,7 @@ class AAENet(NeuralNet):
                 for opt in (self.optimizer_, self.optimizer_discriminator_)
             ],
             "n_epochs": len(self.history),
+            "n_steps": self.n_steps_,
             "rngs": (
                 self.prior_rng_.get_state(),
                 *(g.get_state() for g in self._generators()),
@@ -559,6 +624,7 @@ class AAENet(NeuralNet):
         ):
             opt.load_state_dict(state)
         del self.history[snapshot["n_epochs"] :]
+        self.n_steps_ = snapshot["n_steps"]
         self._after_state_change()
         prior_state, *generator_states = snapshot["rngs"]
         self.prior_rng_.set_state(prior_state)
@@ -602,6 +668,7 @@ class AAENet(NeuralNet):
                 _optimizer_to_arrays(self.optimizer_discriminator_),
             ],
             "history": [dict(row) for row in self.history],
+            "n_steps": self.n_steps_,
             "prior_rng": self.prior_rng_.get_state(legacy=False),
             "generators": [
                 {"device": str(g.device), "state": _to_numpy(g.get_state())}
@@ -620,6 +687,7 @@ class AAENet(NeuralNet):
             opt.load_state_dict(_optimizer_from_arrays(state))
         self._after_state_change()
         self.history_ = History(saved["history"])
+        self.n_steps_ = saved["n_steps"]
         self.prior_rng_.set_state(saved["prior_rng"])
         fallback = torch.device(self.device)
         for name, g in zip(self._GENERATORS, saved["generators"], strict=True):

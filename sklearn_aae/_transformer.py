@@ -91,6 +91,8 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAAE)
         n_components=2,
         *,
         hidden_layer_sizes=(256, 256),
+        encoder_module=None,
+        decoder_module=None,
         discriminator_hidden_layer_sizes=None,
         prior="normal",
         encoder="deterministic",
@@ -100,6 +102,7 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAAE)
         discriminator_learning_rate=5e-4,
         discriminator_noise=0.0,
         gradient_penalty=10.0,
+        gradient_penalty_interval=1,
         input_noise=0.0,
         neighbor_weight=0.0,
         n_neighbors=15,
@@ -107,6 +110,10 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAAE)
         cuda_graphs=False,
         batch_size=128,
         max_iter=100,
+        tol=1e-4,
+        n_iter_no_change=20,
+        early_stopping=False,
+        validation_fraction=0.1,
         warm_start=False,
         device="auto",
         n_jobs=None,
@@ -119,6 +126,8 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAAE)
         super().__init__(
             n_components,
             hidden_layer_sizes=hidden_layer_sizes,
+            encoder_module=encoder_module,
+            decoder_module=decoder_module,
             discriminator_hidden_layer_sizes=discriminator_hidden_layer_sizes,
             prior=prior,
             encoder=encoder,
@@ -128,6 +137,7 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAAE)
             discriminator_learning_rate=discriminator_learning_rate,
             discriminator_noise=discriminator_noise,
             gradient_penalty=gradient_penalty,
+            gradient_penalty_interval=gradient_penalty_interval,
             input_noise=input_noise,
             neighbor_weight=neighbor_weight,
             n_neighbors=n_neighbors,
@@ -135,6 +145,10 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAAE)
             cuda_graphs=cuda_graphs,
             batch_size=batch_size,
             max_iter=max_iter,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
             warm_start=warm_start,
             device=device,
             n_jobs=n_jobs,
@@ -158,7 +172,7 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAAE)
 
     # -- fitting ---------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Train the adversarial autoencoder on X.
 
         Parameters
@@ -168,6 +182,11 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAAE)
         y : array-like of shape (n_samples,), default=None
             Class labels, used only when ``labels`` is set (-1 marks unlabelled samples
             with ``labels="prior"``); ignored otherwise.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of every sample in each term of the loss (reconstruction, the
+            codes' side of the adversarial game, the neighbour-graph and classification
+            terms), normalised within every mini-batch as ``MLPClassifier`` does.
+            Samples of weight 0 are left out. None weighs all samples equally.
 
         Returns
         -------
@@ -175,10 +194,10 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAAE)
             The fitted estimator.
         """
         continue_training = self.warm_start and hasattr(self, "net_")
-        return self._fit(X, y, epochs=self.max_iter, reset=not continue_training)
+        return self._fit(X, y, sample_weight, epochs=self.max_iter, reset=not continue_training)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X, y=None, sample_weight=None):
         """Train one epoch on X, continuing from the current networks.
 
         The first call builds the networks; later calls must have the same features.
@@ -190,13 +209,20 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAAE)
             A chunk of training data.
         y : array-like of shape (n_samples,), default=None
             Class labels, used only when ``labels`` is set.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of every sample in each term of the loss (reconstruction, the
+            codes' side of the adversarial game, the neighbour-graph and classification
+            terms), normalised within every mini-batch as ``MLPClassifier`` does.
+            Samples of weight 0 are left out. None weighs all samples equally.
 
         Returns
         -------
         self : AAETransformer
             The estimator, trained one more epoch.
         """
-        return self._fit(X, y, epochs=1, reset=not hasattr(self, "net_"))
+        return self._fit(
+            X, y, sample_weight, epochs=1, reset=not hasattr(self, "net_"), stopping=False
+        )
 
     # -- inference -------------------------------------------------------------------------
     def transform(self, X):

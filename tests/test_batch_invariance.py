@@ -70,7 +70,7 @@ def _outputs(est, data):
             methods["inverse_transform"] = lambda rows: est.inverse_transform(Z[rows], y[rows])
         else:
             methods["inverse_transform"] = lambda rows: est.inverse_transform(Z[rows])
-    if hasattr(est, "score_samples"):
+    if hasattr(est, "score_samples") and getattr(est, "labels", None) != "decoder":
         methods["score_samples"] = lambda rows: est.score_samples(X[rows])
     return methods
 

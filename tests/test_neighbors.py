@@ -1,0 +1,232 @@
+"""The neighbour graph (``_neighbors.py``) and the graph term of the training loop."""
+
+import importlib.util
+import pickle
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.stats import chisquare
+from sklearn.datasets import load_digits
+from sklearn.model_selection import cross_val_score
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.preprocessing import StandardScaler
+
+import sklearn_aae._base as base
+from sklearn_aae import (
+    AAEClassifier,
+    AAEClusterer,
+    AAEClusterHeadTransformer,
+    AAETransformer,
+    maximum_mean_discrepancy,
+)
+from sklearn_aae._neighbors import (
+    NeighborGraph,
+    find_ab_params,
+    fuzzy_weights,
+    nearest_neighbors,
+    neighbor_loss,
+    symmetric_graph,
+)
+
+CPU = torch.device("cpu")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return StandardScaler().fit_transform(X).astype(np.float32), y
+
+
+def test_exact_neighbors_match_brute_force(rng):
+    X = rng.standard_normal((300, 7)).astype(np.float32)
+    indices, distances = nearest_neighbors(X, 5, CPU, method="exact")
+    full = np.sqrt(((X[:, None, :] - X[None, :, :]) ** 2).sum(-1))
+    np.fill_diagonal(full, np.inf)
+    expected = np.argsort(full, axis=1)[:, :5]
+    assert_array_equal(indices, expected)
+    assert_allclose(distances, np.take_along_axis(full, expected, 1), rtol=1e-5)
+    assert (np.diff(distances, axis=1) >= 0).all()
+
+
+@pytest.mark.slow  # pynndescent compiles its numba kernels in every new process (~30 s)
+def test_approximate_neighbors_agree_with_exact(rng):
+    pytest.importorskip("pynndescent")
+    X = rng.standard_normal((400, 5)).astype(np.float32)
+    exact, _ = nearest_neighbors(X, 6, CPU, method="exact")
+    approx, _ = nearest_neighbors(X, 6, CPU, random_state=0, method="approximate")
+    recall = np.mean([len(set(a) & set(e)) / 6 for a, e in zip(approx, exact, strict=True)])
+    assert recall > 0.95
+
+
+def test_sparse_neighbors_agree_with_exact(rng):
+    X = rng.standard_normal((400, 5)).astype(np.float32)
+    exact, _ = nearest_neighbors(X, 6, CPU, method="exact")
+    sparse, _ = nearest_neighbors(sp.csr_matrix(X), 6, CPU)
+    assert (sparse == exact).mean() > 0.99  # ties aside, the same neighbours
+
+
+def test_auto_chooses_approximate_search_for_large_data_on_the_cpu(monkeypatch, rng):
+    import sklearn_aae._neighbors as neighbors
+
+    chosen = []
+    monkeypatch.setattr(neighbors, "APPROXIMATE_FROM", 50)
+    monkeypatch.setattr(neighbors, "_approximate_knn", lambda *a: chosen.append("approx"))
+    monkeypatch.setattr(neighbors, "_exact_knn", lambda *a: chosen.append("exact"))
+    X = rng.standard_normal((60, 3)).astype(np.float32)
+    nearest_neighbors(X, 4, CPU)
+    nearest_neighbors(X[:40], 4, CPU)
+    expected = ["approx" if importlib.util.find_spec("pynndescent") else "exact", "exact"]
+    assert chosen == expected
+
+
+def test_a_row_duplicated_keeps_itself_out_of_its_neighbours():
+    X = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 0.0], [3.0, 0.0]], dtype=np.float32)
+    indices, distances = nearest_neighbors(X, 2, CPU)
+    assert all(i not in row for i, row in enumerate(indices))
+    assert_allclose(distances[:2, 0], 0.0)
+
+
+def test_the_fuzzy_graph_is_umaps(digits):
+    umap_ = pytest.importorskip("umap.umap_")
+    X = digits[0]
+    indices, distances = nearest_neighbors(X, 14, CPU)
+    ours = symmetric_graph(indices, fuzzy_weights(distances), len(X))
+    self_column = np.arange(len(X))[:, None]
+    theirs, _, _ = umap_.fuzzy_simplicial_set(
+        X,
+        15,
+        0,
+        "euclidean",
+        knn_indices=np.hstack([self_column, indices]).astype(np.int32),
+        knn_dists=np.hstack([0 * self_column, distances]).astype(np.float32),
+    )
+    theirs = theirs.tocsr()
+    assert ours.nnz == theirs.nnz
+    assert abs(ours - theirs).max() < 1e-5
+
+
+def test_the_graph_is_symmetric_sparse_and_of_size_n_times_k(digits):
+    X = digits[0]
+    graph = NeighborGraph.build(X, 15, CPU)
+    assert graph.n_rows == len(X)
+    assert len(X) * 14 <= graph.n_edges <= 2 * len(X) * 14
+    indices, distances = nearest_neighbors(X, 14, CPU)
+    W = symmetric_graph(indices, fuzzy_weights(distances), len(X))
+    assert abs(W - W.T).max() < 1e-12
+    assert W.data.max() <= 1 + 1e-12 and W.data.min() > 0
+
+
+def test_neighbours_are_drawn_in_proportion_to_the_edge_weights():
+    W = sp.csr_matrix(np.array([[0, 1, 3, 0], [1, 0, 0, 2], [3, 0, 0, 1], [0, 2, 1, 0.0]]))
+    graph = NeighborGraph(W, CPU)
+    generator = torch.Generator().manual_seed(0)
+    rows = torch.zeros(20_000, dtype=torch.int64)
+    counts = np.bincount(graph.sample(rows, generator).numpy(), minlength=4)
+    assert counts[0] == counts[3] == 0
+    assert chisquare(counts[1:3], 20_000 * np.array([0.25, 0.75])).pvalue > 0.001
+    for row in range(4):  # every draw is a neighbour of its row
+        drawn = graph.sample(torch.full((500,), row), generator).numpy()
+        assert set(drawn) <= set(W[row].indices)
+
+
+def test_ab_params_are_umaps():
+    a, b = find_ab_params(1.0, 0.1)
+    assert_allclose([a, b], [1.577, 0.895], atol=2e-3)
+
+
+def test_the_loss_pulls_neighbours_together_and_pushes_others_apart():
+    a, b = find_ab_params()
+    settings = {"a": a, "b": b, "code_scale": 3.0, "n_negatives": 3}
+    z = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], requires_grad=True)
+    neighbors = z.detach() + 0.5  # each row's neighbour sits half a unit away
+    neighbor_loss(z, neighbors, **settings).backward()
+    # moving a code toward its neighbour lowers the loss: the gradient points away from it
+    toward = neighbors - z.detach()
+    assert ((z.grad * toward).sum(1) < 0).all()
+    close = neighbor_loss(neighbors - 0.01, neighbors, **settings)
+    far = neighbor_loss(neighbors - 2.0, neighbors, **settings)
+    assert close < far
+
+
+def test_a_zero_weight_builds_no_graph_and_ignores_n_neighbors(blobs, monkeypatch):
+    X, _ = blobs
+
+    def no_graph(*args, **kwargs):
+        raise AssertionError("the graph was built with neighbor_weight=0")
+
+    monkeypatch.setattr(base.NeighborGraph, "build", no_graph)
+    a = AAETransformer(max_iter=3, random_state=0).fit(X)
+    b = AAETransformer(max_iter=3, random_state=0, n_neighbors=4).fit(X)
+    assert_array_equal(a.transform(X), b.transform(X))
+    assert a.neighbor_loss_curve_ == [0.0] * 3
+
+
+def test_the_graph_term_keeps_neighbourhoods_and_the_prior_still_matters(digits):
+    X, y = digits
+    fits = {
+        (w, lam): AAETransformer(
+            n_components=2, neighbor_weight=w, adversarial_weight=lam, max_iter=20, random_state=0
+        ).fit(X)
+        for w, lam in [(0.0, 1.0), (1.0, 1.0), (1.0, 0.0)]
+    }
+    Z = {key: est.transform(X) for key, est in fits.items()}
+    # Rows of one digit are neighbours in pixel space: with the term they stay together.
+    knn = {
+        key: cross_val_score(KNeighborsClassifier(10), z, y, cv=3).mean() for key, z in Z.items()
+    }
+    assert knn[1.0, 1.0] > knn[0.0, 1.0] + 0.02
+    draws = fits[1.0, 1.0]._sample_prior(len(X), random_state=1)
+    mmd = {key: maximum_mean_discrepancy(z, draws) for key, z in Z.items()}
+    # λ still pulls the codes toward the prior, though the graph's repulsion alone already
+    # spreads them about as widely as the prior (see the user guide)
+    assert mmd[1.0, 0.0] > 1.5 * mmd[1.0, 1.0]
+    assert fits[1.0, 1.0].neighbor_loss_curve_[-1] < fits[1.0, 1.0].neighbor_loss_curve_[0]
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        AAETransformer(neighbor_weight=1.0),
+        AAEClusterHeadTransformer(n_clusters=3, neighbor_weight=1.0),
+        AAEClassifier(neighbor_weight=1.0),
+        AAEClusterer(n_clusters=3, neighbor_weight=1.0),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_every_estimator_trains_with_the_graph_deterministically(estimator, blobs):
+    X, y = blobs
+    estimator.set_params(max_iter=3, random_state=0, n_components=2)
+    one = estimator.fit(X, y).net_.history[:, "neighbor_loss"]
+    out = (estimator.transform if hasattr(estimator, "transform") else estimator.predict_proba)(X)
+    again = pickle.loads(pickle.dumps(estimator.fit(X, y)))
+    assert again.net_.history[:, "neighbor_loss"] == one
+    assert min(one) > 0
+    repeat = (again.transform if hasattr(again, "transform") else again.predict_proba)(X)
+    assert_array_equal(repeat, out)
+
+
+def test_sparse_input_partial_fit_and_warm_start_with_the_graph(blobs):
+    X, _ = blobs
+    dense = AAETransformer(neighbor_weight=1.0, max_iter=2, random_state=0).fit(X)
+    sparse = AAETransformer(neighbor_weight=1.0, max_iter=2, random_state=0).fit(sp.csr_matrix(X))
+    assert_allclose(sparse.transform(X), dense.transform(X), rtol=1e-4, atol=1e-4)
+    stream = AAETransformer(neighbor_weight=1.0, random_state=0)
+    for chunk in np.array_split(X, 3):  # each call's graph joins that call's rows
+        stream.partial_fit(chunk)
+    assert stream.n_iter_ == 3 and all(v > 0 for v in stream.neighbor_loss_curve_)
+    dense.set_params(warm_start=True, max_iter=2).fit(X[:100])
+    assert dense.n_iter_ == 4
+
+
+def test_one_sample_is_a_clear_error_with_the_graph():
+    with pytest.raises(ValueError, match="n_samples = 1"):
+        AAETransformer(neighbor_weight=1.0, max_iter=1).fit(np.ones((1, 3)))
+
+
+def test_more_neighbours_than_rows_uses_them_all(rng):
+    X = rng.standard_normal((6, 3))
+    aae = AAETransformer(neighbor_weight=1.0, n_neighbors=50, max_iter=2, random_state=0)
+    assert aae.fit(X).transform(X).shape == (6, 2)
