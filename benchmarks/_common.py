@@ -1,9 +1,15 @@
-"""Helpers shared by the benchmark scripts: machine, output, MNIST, time-limited fits."""
+"""Helpers shared by the benchmark scripts: machine, output, MNIST, time-limited fits.
+
+Also what the GPU presets share: TF32, learning rates scaled to the batch size and their
+schedule (a skorch callback that drives both optimizers), and the result rows that
+``gpu_checks.sh`` summarises (``python benchmarks/_common.py summary FILE``).
+"""
 
 from __future__ import annotations
 
 import gzip
 import json
+import math
 import os
 import platform
 import subprocess
@@ -13,9 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
+#: Appended to the commit when sklearn_aae/ differs from it.
+UNCOMMITTED = " (uncommitted changes)"
+
 
 def package_commit():
-    """Return the commit of the checkout measured, "+dirty" if sklearn_aae/ has edits."""
+    """Return the commit of the checkout measured, marked when sklearn_aae/ has edits."""
 
     def git(*args):
         root = Path(__file__).resolve().parent.parent
@@ -26,7 +35,7 @@ def package_commit():
 
     commit = git("rev-parse", "--short", "HEAD").strip() or None
     if commit and git("status", "--porcelain", "--", "sklearn_aae").strip():
-        commit += "+dirty"
+        commit += UNCOMMITTED
     return commit
 
 
@@ -118,7 +127,7 @@ def _read_idx(path):
 
 
 def mnist_dir(arg=None):
-    """The MNIST folder: an argument, $SKLEARN_AAE_MNIST, or ../shared/data/mnist."""
+    """The MNIST folder: ``--mnist DIR``, else $SKLEARN_AAE_MNIST, else a fallback default."""
     candidates = [arg, os.environ.get("SKLEARN_AAE_MNIST")]
     here = Path(__file__).resolve().parent.parent
     candidates += [here.parent / "shared" / "data" / "mnist"]
@@ -139,3 +148,286 @@ def load_mnist(folder=None):
     X_test = _read_idx(d / "t10k-images-idx3-ubyte.gz").astype(np.float32) / 255
     y_test = _read_idx(d / "t10k-labels-idx1-ubyte.gz").astype(np.int64)
     return X_train, y_train, X_test, y_test
+
+
+# -- Runs on a GPU: TF32, learning rates scaled to the batch, their schedule, results -------
+def enable_tf32():
+    """Let CUDA float32 matrix products and convolutions use TF32 tensor cores.
+
+    The benchmark's choice, not the package's (which leaves torch's settings alone):
+    products keep 10 bits of mantissa and run several times faster on Ampere and later
+    GPUs. Returns the flags, for the results.
+    """
+    import torch
+
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+    return {
+        "matmul": bool(torch.backends.cuda.matmul.allow_tf32),
+        "cudnn": bool(torch.backends.cudnn.allow_tf32),
+    }
+
+
+#: How a learning rate tuned at one batch size is carried to another.
+LR_RULES = ("sqrt", "linear", "none")
+
+
+def scaled_learning_rate(lr, batch_size, base_batch_size, rule="sqrt"):
+    """Return ``lr``, tuned at ``base_batch_size``, carried over to ``batch_size``.
+
+    ``"sqrt"``: times sqrt(batch_size / base_batch_size), the rule for Adam (Malladi et
+    al., "On the SDEs and scaling rules for adaptive gradient algorithms", NeurIPS
+    2022): k times the batch takes k times fewer steps with the same gradient noise per
+    unit of training. ``"linear"``: times the ratio, the rule for SGD (Goyal et al.,
+    2017). ``"none"``: unchanged.
+    """
+    if rule not in LR_RULES:
+        raise ValueError(f"rule must be one of {LR_RULES}, got {rule!r}.")
+    ratio = batch_size / base_batch_size
+    return lr * {"sqrt": math.sqrt(ratio), "linear": ratio, "none": 1.0}[rule]
+
+
+#: The decays after the warm-up.
+DECAYS = ("constant", "cosine")
+
+
+def lr_factor(
+    epoch,
+    epochs,
+    *,
+    warmup_epochs=0,
+    warmup_start=1.0,
+    decay="constant",
+    final_factor=0.1,
+    time_fraction=0.0,
+):
+    """The factor on the peak learning rates in ``epoch`` (1-based) of ``epochs``.
+
+    Epochs 1 to ``warmup_epochs`` rise linearly from ``warmup_start`` (epoch 1) towards
+    1, which epoch ``warmup_epochs + 1`` reaches. Then ``"constant"`` stays at 1 and
+    ``"cosine"`` falls along half a cosine to ``final_factor`` in epoch ``epochs`` (and
+    stays there). The cosine's progress is the larger of the epochs' and
+    ``time_fraction`` (the part of a time budget spent), so a run that is slower than
+    planned still ends its schedule by its time limit.
+    """
+    if decay not in DECAYS:
+        raise ValueError(f"decay must be one of {DECAYS}, got {decay!r}.")
+    if epoch <= warmup_epochs:
+        return warmup_start + (1.0 - warmup_start) * (epoch - 1) / warmup_epochs
+    if decay == "constant":
+        return 1.0
+    span = max(epochs - warmup_epochs - 1, 1)
+    progress = min(max((epoch - warmup_epochs - 1) / span, time_fraction), 1.0)
+    return final_factor + (1.0 - final_factor) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def _make_learning_rate_schedule():
+    from skorch.callbacks import Callback
+
+    class LearningRateSchedule(Callback):
+        """Set both optimizers' learning rates at the start of every epoch.
+
+        skorch's ``LRScheduler`` drives ``net.optimizer_`` only; the estimators also
+        have ``net.optimizer_discriminator_``. This callback sets the encoder/decoder's
+        rate to ``learning_rate`` and the discriminators' to
+        ``discriminator_learning_rate``, both times :func:`lr_factor` of the epoch (the
+        epoch counts every warm-started ``fit``), and records ``lr``,
+        ``discriminator_lr`` and ``lr_factor`` in the history. Once per epoch, not per
+        batch: with ``cuda_graphs=True`` a new learning rate captures the step anew.
+
+        ``start_time`` (``time.monotonic()`` when training began) and ``time_budget_s``
+        give :func:`lr_factor` its ``time_fraction``; without them the schedule follows
+        the epochs alone.
+        """
+
+        def __init__(
+            self,
+            epochs,
+            warmup_epochs=0,
+            warmup_start=1.0,
+            decay="constant",
+            final_factor=0.1,
+            start_time=None,
+            time_budget_s=None,
+            clock=time.monotonic,
+        ):
+            self.epochs = epochs
+            self.warmup_epochs = warmup_epochs
+            self.warmup_start = warmup_start
+            self.decay = decay
+            self.final_factor = final_factor
+            self.start_time = start_time
+            self.time_budget_s = time_budget_s
+            self.clock = clock
+
+        def time_fraction(self):
+            if self.start_time is None or not self.time_budget_s:
+                return 0.0
+            return (self.clock() - self.start_time) / self.time_budget_s
+
+        def factor(self, epoch):
+            return lr_factor(
+                epoch,
+                self.epochs,
+                warmup_epochs=self.warmup_epochs,
+                warmup_start=self.warmup_start,
+                decay=self.decay,
+                final_factor=self.final_factor,
+                time_fraction=self.time_fraction(),
+            )
+
+        def on_epoch_begin(self, net, **kwargs):
+            # The net's own on_epoch_begin has opened this epoch's row of the history.
+            factor = self.factor(len(net.history))
+            # net.lr and net.discriminator_lr hold the estimator's (peak) rates; they are
+            # set again by every fit and never changed here.
+            for optimizer, peak in (
+                (net.optimizer_, net.lr),
+                (net.optimizer_discriminator_, net.discriminator_lr),
+            ):
+                for group in optimizer.param_groups:
+                    group["lr"] = peak * factor
+            net.history.record("lr_factor", factor)
+            net.history.record("lr", net.optimizer_.param_groups[0]["lr"])
+            net.history.record(
+                "discriminator_lr", net.optimizer_discriminator_.param_groups[0]["lr"]
+            )
+
+    LearningRateSchedule.__qualname__ = "LearningRateSchedule"
+    return LearningRateSchedule
+
+
+def __getattr__(name):
+    # LearningRateSchedule is a skorch callback; skorch (and torch) are imported when it
+    # is first used, so that scripts that measure the process's memory start lean.
+    if name == "LearningRateSchedule":
+        if name not in globals():
+            globals()[name] = _make_learning_rate_schedule()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def schedule_for(preset, batch_size, epochs, *, start_time=None, time_budget_s=None):
+    """The learning rates and the ``LearningRateSchedule`` of a GPU preset's ``schedule``.
+
+    ``preset["schedule"]`` holds ``base_batch_size``, ``base_learning_rate``,
+    ``base_discriminator_learning_rate`` (rates tuned at the base batch size), ``rule``
+    (:func:`scaled_learning_rate`), ``warmup_epochs``, ``decay`` and ``final_factor``.
+    Returns ``(params, callback)``: the estimator's ``learning_rate`` and
+    ``discriminator_learning_rate`` at ``batch_size``, and the callback. The warm-up
+    starts from the base rates. ``(params, None)`` with the estimators' defaults when
+    the preset has no schedule.
+    """
+    schedule = preset.get("schedule")
+    if not schedule:
+        return {}, None
+    base = schedule["base_batch_size"]
+    params = {
+        "learning_rate": scaled_learning_rate(
+            schedule["base_learning_rate"], batch_size, base, schedule["rule"]
+        ),
+        "discriminator_learning_rate": scaled_learning_rate(
+            schedule["base_discriminator_learning_rate"], batch_size, base, schedule["rule"]
+        ),
+    }
+    callback = __getattr__("LearningRateSchedule")(
+        epochs=epochs,
+        warmup_epochs=schedule["warmup_epochs"],
+        warmup_start=schedule["base_learning_rate"] / params["learning_rate"],
+        decay=schedule["decay"],
+        final_factor=schedule["final_factor"],
+        start_time=start_time,
+        time_budget_s=time_budget_s,
+    )
+    return params, callback
+
+
+# -- Results of the GPU runs, as JSON lines, and the summary gpu_checks.sh prints ----------
+#: Every result row of bench_parzen.py and bench_mnist_semi.py has these fields.
+RESULT_FIELDS = (
+    "experiment",  # parzen, semi100, semi1000, cluster16
+    "variant",  # "paper" (the paper's model) or "improved"
+    "metric",  # what value is: "test_ll" (higher is better) or "error_pct"
+    "value",
+    "value_sem",  # standard error of value, or None
+    "paper",  # the paper's figure, as text
+    "epochs",  # epochs trained
+    "epochs_planned",
+    "device",
+    "gpu",  # the GPU's name, or None
+    "fit_minutes",
+    "max_minutes",  # the training time limit, or None
+    "seed",
+    "batch_size",
+    "learning_rate",
+    "discriminator_learning_rate",
+    "lr_rule",  # how the learning rates follow the batch size (scaled_learning_rate)
+    "note",  # a further figure worth a line, or None
+)
+
+
+def check_result(row):
+    """Raise KeyError naming the fields of ``RESULT_FIELDS`` that ``row`` lacks."""
+    missing = [field for field in RESULT_FIELDS if field not in row]
+    if missing:
+        raise KeyError(f"result row lacks {missing}: {sorted(row)}")
+    return row
+
+
+def append_results(path, rows):
+    """Append result rows, each checked, to a JSON-lines file (made if missing)."""
+    if path is None:
+        return
+    with open(path, "a", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(check_result(row)) + "\n")
+
+
+def read_results(paths):
+    """The result rows of JSON-lines files; missing files are skipped."""
+    rows = []
+    for path in paths:
+        if Path(path).is_file():
+            for line in Path(path).read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    rows.append(json.loads(line))
+    return rows
+
+
+def summary_lines(rows):
+    """One line per result: the figure next to the paper's, epochs, device, minutes, seed."""
+    lines = []
+    for row in map(check_result, rows):
+        name = "test log-likelihood" if row["metric"] == "test_ll" else "test error %"
+        value = f"{row['value']:.2f}"
+        if row["value_sem"] is not None:
+            value += f" ± {row['value_sem']:.2f}"
+        device = row["device"] + (f" ({row['gpu']})" if row["gpu"] else "")
+        limit = "" if row["max_minutes"] is None else f" (limit {row['max_minutes']:g})"
+        lines.append(
+            f"{row['experiment']:<10} {row['variant']:<8} {name} {value:<16} "
+            f"paper {row['paper']:<12} {row['epochs']}/{row['epochs_planned']} epochs  "
+            f"{device}  {row['fit_minutes']:.1f} min{limit}  seed {row['seed']}  "
+            f"batch {row['batch_size']}, lr {row['learning_rate']:.3g}/"
+            f"{row['discriminator_learning_rate']:.3g} ({row['lr_rule']})"
+        )
+        if row["note"]:
+            lines.append(f"{'':<20}{row['note']}")
+    return lines
+
+
+def main(argv=None):
+    """``python benchmarks/_common.py summary RESULTS.jsonl ...``: print the summary."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Print the summary of GPU result rows.")
+    parser.add_argument("command", choices=["summary"])
+    parser.add_argument("paths", nargs="+", help="JSON-lines files of result rows")
+    args = parser.parse_args(argv)
+    rows = read_results(args.paths)
+    for line in summary_lines(rows) or ["(no results)"]:
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
