@@ -59,6 +59,21 @@ def fit_within(model, fit, max_minutes, epochs_per_fit):
             break
 
 
+class TrainingDiverged(Exception):
+    """Raised by a benchmark's fit step to end ``fit_within`` after a divergence."""
+
+
+def stop_if_diverged(model):
+    """Raise ``TrainingDiverged`` when the model's last fit diverged.
+
+    With ``on_divergence="restore"`` the estimator keeps the model of the last finished
+    epoch and sets ``diverged_``; a time-limited run then stops there instead of
+    calling ``fit`` again.
+    """
+    if getattr(model, "diverged_", False):
+        raise TrainingDiverged(f"training diverged after epoch {model.n_iter_}")
+
+
 def machine_info(device="cpu"):
     """The machine, device and library versions a benchmark ran on."""
     import sklearn
@@ -200,6 +215,7 @@ def lr_factor(
     decay="constant",
     final_factor=0.1,
     time_fraction=0.0,
+    cosine_steps=None,
 ):
     """The factor on the peak learning rates in ``epoch`` (1-based) of ``epochs``.
 
@@ -208,7 +224,9 @@ def lr_factor(
     ``"cosine"`` falls along half a cosine to ``final_factor`` in epoch ``epochs`` (and
     stays there). The cosine's progress is the larger of the epochs' and
     ``time_fraction`` (the part of a time budget spent), so a run that is slower than
-    planned still ends its schedule by its time limit.
+    planned still ends its schedule by its time limit. ``cosine_steps``: round the
+    progress down to multiples of ``1 / cosine_steps``, so that the rates change at most
+    that many times (with ``cuda_graphs=True`` each change captures the step anew).
     """
     if decay not in DECAYS:
         raise ValueError(f"decay must be one of {DECAYS}, got {decay!r}.")
@@ -218,6 +236,9 @@ def lr_factor(
         return 1.0
     span = max(epochs - warmup_epochs - 1, 1)
     progress = min(max((epoch - warmup_epochs - 1) / span, time_fraction), 1.0)
+    if cosine_steps:
+        # The epsilon keeps 0.3 * 10 at 3 (floating point gives 2.9999...).
+        progress = math.floor(progress * cosine_steps + 1e-9) / cosine_steps
     return final_factor + (1.0 - final_factor) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
@@ -247,6 +268,7 @@ def _make_learning_rate_schedule():
             warmup_start=1.0,
             decay="constant",
             final_factor=0.1,
+            cosine_steps=None,
             start_time=None,
             time_budget_s=None,
             clock=time.monotonic,
@@ -256,6 +278,7 @@ def _make_learning_rate_schedule():
             self.warmup_start = warmup_start
             self.decay = decay
             self.final_factor = final_factor
+            self.cosine_steps = cosine_steps
             self.start_time = start_time
             self.time_budget_s = time_budget_s
             self.clock = clock
@@ -274,6 +297,7 @@ def _make_learning_rate_schedule():
                 decay=self.decay,
                 final_factor=self.final_factor,
                 time_fraction=self.time_fraction(),
+                cosine_steps=self.cosine_steps,
             )
 
         def on_epoch_begin(self, net, **kwargs):
@@ -312,7 +336,8 @@ def schedule_for(preset, batch_size, epochs, *, start_time=None, time_budget_s=N
 
     ``preset["schedule"]`` holds ``base_batch_size``, ``base_learning_rate``,
     ``base_discriminator_learning_rate`` (rates tuned at the base batch size), ``rule``
-    (:func:`scaled_learning_rate`), ``warmup_epochs``, ``decay`` and ``final_factor``.
+    (:func:`scaled_learning_rate`), ``warmup_epochs``, ``decay``, ``final_factor`` and
+    optionally ``cosine_steps`` (:func:`lr_factor`).
     Returns ``(params, callback)``: the estimator's ``learning_rate`` and
     ``discriminator_learning_rate`` at ``batch_size``, and the callback. The warm-up
     starts from the base rates. ``(params, None)`` with the estimators' defaults when
@@ -336,6 +361,7 @@ def schedule_for(preset, batch_size, epochs, *, start_time=None, time_budget_s=N
         warmup_start=schedule["base_learning_rate"] / params["learning_rate"],
         decay=schedule["decay"],
         final_factor=schedule["final_factor"],
+        cosine_steps=schedule.get("cosine_steps"),
         start_time=start_time,
         time_budget_s=time_budget_s,
     )
@@ -405,14 +431,14 @@ def summary_lines(rows):
         device = row["device"] + (f" ({row['gpu']})" if row["gpu"] else "")
         limit = "" if row["max_minutes"] is None else f" (limit {row['max_minutes']:g})"
         lines.append(
-            f"{row['experiment']:<10} {row['variant']:<8} {name} {value:<16} "
+            f"{row['experiment']:<10} {row['variant']:<11} {name} {value:<16} "
             f"paper {row['paper']:<12} {row['epochs']}/{row['epochs_planned']} epochs  "
             f"{device}  {row['fit_minutes']:.1f} min{limit}  seed {row['seed']}  "
             f"batch {row['batch_size']}, lr {row['learning_rate']:.3g}/"
             f"{row['discriminator_learning_rate']:.3g} ({row['lr_rule']})"
         )
         if row["note"]:
-            lines.append(f"{'':<20}{row['note']}")
+            lines.append(f"{'':<23}{row['note']}")
     return lines
 
 

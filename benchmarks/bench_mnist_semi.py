@@ -9,32 +9,64 @@
   with the majority rule (every cluster takes the majority label of its training members)
   is printed too.
 
-Presets (``PRESETS`` below): ``cpu`` is a short run on a subset of the training set that
-finishes in under ~20 minutes on 2 cores; ``gpu`` is paper-like (all 60k rows, 2x1000
-networks, 2x3000 for clustering, batch 100, many epochs, ``device="cuda"``). Prints the
-machine, the settings, one JSON line per result and a table with the paper's figure next
-to each error. MNIST is read from ``--mnist DIR``, ``$SKLEARN_AAE_MNIST`` or
-``../shared/data/mnist`` (nothing is downloaded).
+Presets (``PRESETS`` below):
 
-``--max-minutes M`` bounds each experiment's training: it then trains in warm-started
-steps of ``--epochs-per-fit`` epochs (continuing the same training) until the preset's
-epochs are done or the first step that ends past M minutes, and reports the epochs
-reached; a GPU lease of 15 minutes can then give one experiment's figure.
+- ``cpu``: a short run on a subset of the training set that finishes in under ~20
+  minutes on 2 cores (2x256 networks, batch 100, 40 epochs);
+- ``gpu``: the paper's networks on all 60k rows (2x1000, 2x3000 for clustering) on CUDA,
+  using the device: batch 500 with the learning rates scaled by the square-root rule
+  from the estimators' batch-100 rates, a warm-up, a cosine decay that ends by the time
+  limit, TF32 matrix products and ``cuda_graphs=True``. Every ``epochs_per_fit`` epochs
+  it prints the test error so far (a curve to read, not to choose from: the figure
+  reported is the last epoch's).
+
+Every preset trains the paper's model (``neighbor_weight=0``) for its whole epoch budget:
+convergence stopping is off (``n_iter_no_change`` = ``max_iter``). ``--variants paper
+improved`` also trains, beside it, the same preset with the neighbour-graph term
+(``neighbor_weight=1.0``, untuned), so that both can be reported.
+
+Prints the machine, the settings, one JSON line per result and a table with the paper's
+figure next to each error; ``--json FILE`` appends the result rows to FILE. MNIST is
+read from the MNIST folder (``--mnist DIR`` or ``$SKLEARN_AAE_MNIST``); nothing is
+downloaded. ``--toy`` shrinks everything (2,000 rows, 2x32 networks, 3 epochs, on the
+CPU, random data of MNIST's shape when there is no MNIST folder) to check the command
+line and the results file.
+
+``--max-minutes M`` bounds each experiment's training (the ``gpu`` preset: 5 minutes):
+it then trains in warm-started steps of ``--epochs-per-fit`` epochs (continuing the same
+training) until the preset's epochs are done or the first step that ends past M minutes,
+and reports the epochs reached.
 
     OMP_NUM_THREADS=1 python benchmarks/bench_mnist_semi.py --preset cpu
-    python benchmarks/bench_mnist_semi.py --preset gpu [--experiments semi100] [--seeds 0 1]
-    python benchmarks/bench_mnist_semi.py --preset gpu --experiments semi100 --max-minutes 8
+    python benchmarks/bench_mnist_semi.py --preset gpu --experiments semi100 --mnist DIR
+    python benchmarks/bench_mnist_semi.py --preset gpu --experiments cluster16 --max-minutes 8
+    python benchmarks/bench_mnist_semi.py --preset gpu --toy --device cpu
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import time
+import warnings
 
 import numpy as np
 import torch
-from _common import emit, fit_within, load_mnist, machine_info, print_header, print_table
+from _common import (
+    TrainingDiverged,
+    append_results,
+    emit,
+    enable_tf32,
+    fit_within,
+    load_mnist,
+    machine_info,
+    print_header,
+    print_table,
+    schedule_for,
+    stop_if_diverged,
+)
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
@@ -43,14 +75,36 @@ from sklearn_aae import AAEClassifier, AAEClusterer
 #: The paper's figures (Makhzani et al. 2015, Tables 2 and 3): test error in %, ± std.
 PAPER = {"semi100": (1.90, 0.10), "semi1000": (1.60, 0.08), "cluster16": (9.55, 2.05)}
 
-#: n_train: training rows used (a seeded random subset when below 60000); scaling: "unit"
-#: (pixels / 255, Bernoulli decoder with binary cross-entropy) or "standard"
-#: (StandardScaler, squared error); the rest are estimator parameters, per experiment.
+#: Estimator parameters of each variant, on top of the preset's.
+VARIANTS = {"paper": {"neighbor_weight": 0.0}, "improved": {"neighbor_weight": 1.0}}
+
+# Time on a GPU. Measured: one epoch of 60,000 rows of the AAETransformer with the
+# paper's 2x1000 networks at batch 100 with cuda_graphs=True takes 0.81 s on an H100
+# (1.35 ms per step, bound by launching kernels). Assumed (conservative) for these
+# models at larger batches: a step costs 2 ms (a second discriminator, a third phase:
+# about 1.5 times the kernels) plus its arithmetic at 25 TFLOP/s (TF32; an H200 peaks
+# near 500 for dense TF32). Per row and step, forward and backward: about 75 MFLOP for
+# the classifier (2x1000) and 720 MFLOP for the clusterer (2x3000 everywhere, two
+# discriminators with the R1 penalty). At batch 500 on 60,000 rows that is 0.42 s per
+# epoch for the classifier (about 700 epochs in 5 minutes) and 2.0 s for the clusterer
+# (150 epochs); arithmetic at a more likely 150 TFLOP/s would allow about twice and five
+# times as many. The epoch budgets below lie between the two: the time limit is expected
+# to end the runs, and the cosine schedule follows the time spent, so it ends by then.
 PRESETS = {
     "cpu": {
+        #: n_train: training rows used (a seeded random subset when below 60000);
+        #: scaling: "unit" (pixels / 255, Bernoulli decoder with binary cross-entropy)
+        #: or "standard" (StandardScaler, squared error); "semi" and "cluster" hold
+        #: estimator parameters.
         "n_train": 20_000,
         "scaling": "unit",
         "device": "cpu",
+        "tf32": False,
+        "max_minutes": None,
+        "epochs_per_fit": {"semi": 10, "cluster": 10},  # steps under --max-minutes
+        "eval_every_fit": False,
+        "on_divergence": "raise",
+        "schedule": None,  # the estimators' default learning rates, constant
         "semi": {"hidden_layer_sizes": (256, 256), "batch_size": 100, "max_iter": 40},
         "cluster": {"hidden_layer_sizes": (256, 256), "batch_size": 100, "max_iter": 40},
     },
@@ -58,22 +112,63 @@ PRESETS = {
         "n_train": 60_000,
         "scaling": "unit",
         "device": "cuda",
+        "tf32": True,
+        "max_minutes": 5.0,
+        # 10-40 s per call at the speeds above, then the checkpoint's error.
+        "epochs_per_fit": {"semi": 50, "cluster": 20},
+        "eval_every_fit": True,
+        # A non-finite loss keeps the last finished epoch and ends training there (the
+        # error is still reported, marked diverged) rather than losing the run.
+        "on_divergence": "restore",
+        "schedule": {
+            # The estimators' default rates, at the paper's batch of 100.
+            "base_batch_size": 100,
+            "base_learning_rate": 1e-3,
+            "base_discriminator_learning_rate": 5e-4,
+            "rule": "sqrt",  # Adam: x sqrt(5) at batch 500
+            "warmup_epochs": 10,
+            "decay": "cosine",
+            "final_factor": 0.1,
+            # The rates change at most 100 times after the warm-up: with cuda_graphs=True
+            # each change captures the step anew (tens of ms), not once per epoch.
+            "cosine_steps": 100,
+        },
         "semi": {
             "hidden_layer_sizes": (1000, 1000),
-            "batch_size": 100,
-            "max_iter": 500,
+            "batch_size": 500,  # divides 60,000: every batch is full, every step replays
+            "max_iter": 1200,
             "cuda_graphs": True,
         },
         "cluster": {
             "hidden_layer_sizes": (3000, 3000),
-            "batch_size": 100,
-            "max_iter": 500,
+            "batch_size": 500,
+            "max_iter": 600,
             "cuda_graphs": True,
         },
     },
 }
+#: What ``--toy`` changes in any preset: a check of the command line, not a benchmark.
+TOY = {
+    "n_train": 2000,
+    "n_test": 500,
+    "device": "cpu",
+    "tf32": False,
+    "max_minutes": 1.0,
+    "epochs_per_fit": {"semi": 1, "cluster": 1},
+}
+TOY_MODEL = {"hidden_layer_sizes": (32, 32), "max_iter": 3}
 
 EXPERIMENTS = {"semi100": 100, "semi1000": 1000, "cluster16": 16}
+
+
+def toy_preset(preset):
+    """The preset shrunk by ``TOY`` and ``TOY_MODEL`` (a one-epoch warm-up)."""
+    out = {**copy.deepcopy(preset), **copy.deepcopy(TOY)}
+    for kind in ("semi", "cluster"):
+        out[kind] = {**out[kind], **TOY_MODEL}
+    if out["schedule"]:
+        out["schedule"]["warmup_epochs"] = 1
+    return out
 
 
 def confident_labels(y, confidence):
@@ -89,8 +184,26 @@ def majority_labels(y, clusters, n_clusters):
     return out
 
 
-def prepare(preset, seed, folder):
-    X_train, y_train, X_test, y_test = load_mnist(folder)
+def load_data(folder, toy=False, seed=0):
+    """MNIST ``(X_train, y_train, X_test, y_test)``; random data for ``toy`` without it."""
+    try:
+        return load_mnist(folder)
+    except FileNotFoundError:
+        if not toy:
+            raise
+        print("# no MNIST folder: random data of MNIST's shape (a check, not a benchmark)")
+        rng = np.random.RandomState(seed)
+        return (
+            rng.rand(60_000, 784).astype(np.float32),
+            rng.randint(10, size=60_000),
+            rng.rand(10_000, 784).astype(np.float32),
+            rng.randint(10, size=10_000),
+        )
+
+
+def prepare(preset, seed, data):
+    """The preset's training subset (stratified) and scaling of ``load_data``'s arrays."""
+    X_train, y_train, X_test, y_test = data
     if preset["n_train"] < X_train.shape[0]:
         keep, _ = train_test_split(
             np.arange(y_train.shape[0]),
@@ -99,6 +212,8 @@ def prepare(preset, seed, folder):
             random_state=seed,
         )
         X_train, y_train = X_train[keep], y_train[keep]
+    if preset.get("n_test"):
+        X_test, y_test = X_test[: preset["n_test"]], y_test[: preset["n_test"]]
     if preset["scaling"] == "standard":
         scaler = StandardScaler().fit(X_train)
         X_train = scaler.transform(X_train).astype(np.float32)
@@ -106,54 +221,155 @@ def prepare(preset, seed, folder):
     return X_train, y_train, X_test, y_test
 
 
-def run(experiment, preset, seed, data, device, max_minutes=None, epochs_per_fit=10):
+def model_params(experiment, preset, seed, variant="paper", start_time=None):
+    """The estimator's class and parameters for an experiment, with its schedule."""
+    kind = "semi" if experiment.startswith("semi") else "cluster"
+    params = dict(preset[kind])
+    # Every preset trains its whole budget: no convergence stopping.
+    params.setdefault("n_iter_no_change", params["max_iter"])
+    budget = None if preset["max_minutes"] is None else 60 * preset["max_minutes"]
+    rates, schedule = schedule_for(
+        preset,
+        params["batch_size"],
+        params["max_iter"],
+        start_time=start_time,
+        time_budget_s=budget,
+    )
+    params.update(rates)
+    if schedule is not None:
+        params["callbacks"] = [schedule]
+    params.update(VARIANTS[variant])
+    params["reconstruction_loss"] = (
+        "binary_crossentropy" if preset["scaling"] == "unit" else "squared_error"
+    )
+    params.update(device=preset["device"], on_divergence=preset["on_divergence"], random_state=seed)
+    if kind == "semi":
+        return AAEClassifier, params
+    return AAEClusterer, {**params, "n_clusters": EXPERIMENTS[experiment]}
+
+
+def make_model(experiment, preset, seed, variant="paper", start_time=None):
+    cls, params = model_params(experiment, preset, seed, variant, start_time)
+    return cls(**params)
+
+
+def cluster_errors(model, y_train, X_train, X_test, y_test, n_clusters):
+    """Test error (%) with the paper's rule and with the majority rule, clusters used."""
+    test_clusters = model.predict(X_test)
+    train_clusters = model.predict(X_train)
+    paper_rule = confident_labels(y_train, model.predict_proba(X_train))
+    majority = majority_labels(y_train, train_clusters, n_clusters)
+    return (
+        100 * float(np.mean(paper_rule[test_clusters] != y_test)),
+        100 * float(np.mean(majority[test_clusters] != y_test)),
+        int(np.unique(train_clusters).shape[0]),
+    )
+
+
+def run(experiment, preset, seed, data, variant="paper"):
+    """Train one experiment of a preset on prepared data; the result row."""
     X_train, y_train, X_test, y_test = data
-    loss = "binary_crossentropy" if preset["scaling"] == "unit" else "squared_error"
-    common = {"reconstruction_loss": loss, "device": device, "random_state": seed}
-    if experiment.startswith("semi"):
+    kind = "semi" if experiment.startswith("semi") else "cluster"
+    start = time.monotonic()
+    cls, built = model_params(experiment, preset, seed, variant, start_time=start)
+    model = cls(**built)
+    if kind == "semi":
         n_labels = EXPERIMENTS[experiment]
         labelled, _ = train_test_split(
             np.arange(y_train.shape[0]), train_size=n_labels, stratify=y_train, random_state=seed
         )
-        y_partial = np.full_like(y_train, -1)
-        y_partial[labelled] = y_train[labelled]
-        params = {**preset["semi"], **common}
-        model = AAEClassifier(**params)
-        t0 = time.perf_counter()
-        fit_within(model, lambda: model.fit(X_train, y_partial), max_minutes, epochs_per_fit)
-        seconds = time.perf_counter() - t0
-        error = 100 * (1 - model.score(X_test, y_test))
-        extra = {"n_labels": n_labels}
+        y_fit = np.full_like(y_train, -1)
+        y_fit[labelled] = y_train[labelled]
+
+        def error():
+            return 100 * (1 - model.score(X_test, y_test))
+
     else:
         n_clusters = EXPERIMENTS[experiment]
-        params = {**preset["cluster"], **common, "n_clusters": n_clusters}
-        model = AAEClusterer(**params)
-        t0 = time.perf_counter()
-        fit_within(model, lambda: model.fit(X_train), max_minutes, epochs_per_fit)
-        seconds = time.perf_counter() - t0
-        test_clusters = model.predict(X_test)
-        paper_rule = confident_labels(y_train, model.predict_proba(X_train))
-        majority = majority_labels(y_train, model.labels_, n_clusters)
-        error = 100 * np.mean(paper_rule[test_clusters] != y_test)
-        extra = {
-            "error_majority_pct": 100 * float(np.mean(majority[test_clusters] != y_test)),
-            "clusters_used": int(np.unique(model.labels_).shape[0]),
-        }
+        y_fit = None
+
+        def error():
+            return cluster_errors(model, y_train, X_train, X_test, y_test, n_clusters)[0]
+
+    curve = []
+
+    def fit():
+        model.fit(X_train, y_fit)
+        stop_if_diverged(model)
+        if preset["eval_every_fit"]:
+            point = {
+                "epoch": int(model.n_iter_),
+                "minutes": (time.monotonic() - start) / 60,
+                "error_pct": float(error()),
+            }
+            curve.append(point)
+            print(
+                f"# {experiment} ({variant}) epoch {point['epoch']} "
+                f"({point['minutes']:.1f} min): test error {point['error_pct']:.2f} %, "
+                f"reconstruction {model.reconstruction_loss_curve_[-1]:.4f}, "
+                f"lr {model.net_.history[-1].get('lr', model.learning_rate):.3g}",
+                flush=True,
+            )
+
+    try:
+        fit_within(model, fit, preset["max_minutes"], preset["epochs_per_fit"][kind])
+    except TrainingDiverged as exc:
+        print(f"# {exc}: the model of epoch {model.n_iter_} is scored", flush=True)
+    seconds = time.monotonic() - start
+    if kind == "semi":
+        error_pct = float(error())
+        extra = {"n_labels": EXPERIMENTS[experiment]}
+    else:
+        error_pct, majority, used = cluster_errors(
+            model, y_train, X_train, X_test, y_test, EXPERIMENTS[experiment]
+        )
+        extra = {"error_majority_pct": majority, "clusters_used": used}
     paper, paper_std = PAPER[experiment]
+    # As built: fit_within changes max_iter and warm_start during the fit.
+    hidden = ("device", "random_state", "callbacks", "on_divergence")
+    params = {k: v for k, v in built.items() if k not in hidden}
+    schedule = preset["schedule"]
+    diverged = bool(getattr(model, "diverged_", False))
+    notes = []
+    if kind == "cluster":
+        notes.append(
+            f"majority rule: {extra['error_majority_pct']:.2f} %, "
+            f"{extra['clusters_used']} clusters used"
+        )
+    if diverged:
+        notes.append(f"DIVERGED after epoch {model.n_iter_}; that epoch's model is scored")
     return {
         "bench": "mnist_paper_tables",
         "experiment": experiment,
+        "variant": variant,
         "seed": seed,
-        "error_pct": float(error),
+        "error_pct": error_pct,
         "paper_error_pct": f"{paper:.2f} ± {paper_std:.2f}",
         **extra,
         "n_train": int(X_train.shape[0]),
         "scaling": preset["scaling"],
         "device": str(model.device_),
         "epochs": int(model.n_iter_),
-        "max_minutes": max_minutes,
+        "max_minutes": preset["max_minutes"],
         "fit_seconds": seconds,
-        "params": {k: v for k, v in params.items() if k not in ("device", "random_state")},
+        "params": params,
+        "schedule": schedule,
+        "tf32": bool(torch.backends.cuda.matmul.allow_tf32),
+        "curve": curve,
+        # The fields every GPU result has (_common.RESULT_FIELDS).
+        "metric": "error_pct",
+        "value": error_pct,
+        "value_sem": None,
+        "paper": f"{paper:.2f} ± {paper_std:.2f}",
+        "epochs_planned": int(params["max_iter"]),
+        "gpu": torch.cuda.get_device_name() if model.device_.type == "cuda" else None,
+        "fit_minutes": seconds / 60,
+        "batch_size": int(params["batch_size"]),
+        "learning_rate": float(params["learning_rate"]),
+        "discriminator_learning_rate": float(params["discriminator_learning_rate"]),
+        "lr_rule": "none" if not schedule else schedule["rule"],
+        "diverged": diverged,
+        "note": "; ".join(notes) or None,
     }
 
 
@@ -163,8 +379,19 @@ def main(argv=None):
     parser.add_argument(
         "--experiments", nargs="+", choices=list(EXPERIMENTS), default=list(EXPERIMENTS)
     )
+    parser.add_argument(
+        "--variants",
+        nargs="+",
+        choices=list(VARIANTS),
+        default=["paper"],
+        help="paper: the paper's model; improved: with the neighbour-graph term as well",
+    )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
-    parser.add_argument("--mnist", default=None, help="folder of the MNIST idx .gz files")
+    parser.add_argument(
+        "--mnist",
+        default=None,
+        help="the MNIST folder of idx .gz files (default: $SKLEARN_AAE_MNIST)",
+    )
     parser.add_argument(
         "--preset-override",
         type=json.loads,
@@ -176,36 +403,69 @@ def main(argv=None):
         "--max-minutes", type=float, default=None, help="training time limit per experiment"
     )
     parser.add_argument(
-        "--epochs-per-fit", type=int, default=10, help="warm-start step under --max-minutes"
+        "--epochs-per-fit",
+        type=int,
+        default=None,
+        help="warm-start step under a time limit (default: the preset's)",
     )
+    parser.add_argument("--device", default=None, help="override the preset's device")
+    parser.add_argument("--toy", action="store_true", help="tiny settings: check the script")
+    parser.add_argument("--json", default=None, help="append the result rows to this file")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    preset = {**PRESETS[args.preset]}
+    preset = copy.deepcopy(PRESETS[args.preset])
+    if args.toy:
+        preset = toy_preset(preset)
     for key, value in args.preset_override.items():
         preset[key] = {**preset[key], **value} if isinstance(value, dict) else value
+    if args.max_minutes is not None:
+        preset["max_minutes"] = args.max_minutes
+    if args.epochs_per_fit is not None:
+        preset["epochs_per_fit"] = dict.fromkeys(("semi", "cluster"), args.epochs_per_fit)
+    if args.device is not None:
+        preset["device"] = args.device
     device = preset["device"]
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise SystemExit(f"--preset {args.preset} needs CUDA, which this machine does not have.")
+        raise SystemExit(
+            f"--preset {args.preset} needs CUDA, which this machine does not have "
+            "(--device cpu to try it)."
+        )
+    if preset["tf32"]:
+        enable_tf32()
+    # The presets train their whole epoch budget on purpose: no warning per call.
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
     print_header(machine_info(device))
-    print("# " + json.dumps({"preset": args.preset, **preset}))
+    print("# " + json.dumps({"preset": args.preset, "toy": args.toy, **preset}))
     t_start = time.perf_counter()
     rows = []
+    raw = load_data(args.mnist, args.toy)
     for seed in args.seeds:
-        data = prepare(preset, seed, args.mnist)
+        data = prepare(preset, seed, raw)
         for experiment in args.experiments:
-            row = run(experiment, preset, seed, data, device, args.max_minutes, args.epochs_per_fit)
-            emit(row)
-            rows.append(row)
+            for variant in args.variants:
+                row = run(experiment, preset, seed, data, variant)
+                row["preset"] = args.preset + (" (toy)" if args.toy else "")
+                emit(row)
+                append_results(args.json, [row])
+                rows.append(row)
     print()
-    columns = ["experiment", "seed", "error_pct", "paper_error_pct", "n_train", "scaling"]
+    columns = ["experiment", "variant", "seed", "error_pct", "paper_error_pct", "n_train"]
     columns += ["device", "epochs", "fit_seconds"]
     print_table(rows, columns)
     if len(args.seeds) > 1:
         print()
         for experiment in args.experiments:
-            errors = [r["error_pct"] for r in rows if r["experiment"] == experiment]
-            print(f"{experiment}: {np.mean(errors):.2f} ± {np.std(errors):.2f} % over seeds")
+            for variant in args.variants:
+                errors = [
+                    r["error_pct"]
+                    for r in rows
+                    if r["experiment"] == experiment and r["variant"] == variant
+                ]
+                print(
+                    f"{experiment} ({variant}): {np.mean(errors):.2f} ± {np.std(errors):.2f} % "
+                    "over seeds"
+                )
     print(f"\n# total wall time: {time.perf_counter() - t_start:.0f} s")
 
 
