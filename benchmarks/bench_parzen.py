@@ -10,6 +10,8 @@ Training uses the first 50,000 training images; the last 10,000 are the validati
 for σ. Presets:
 
 - ``cpu``: a short run on a 2-core machine (batch 100, at most 40 epochs in 25 minutes);
+- ``gpu-batch100``: the earlier CUDA preset (batch 100, the estimator's rates, no TF32),
+  kept so that the figures measured with it can be reproduced;
 - ``gpu``: a CUDA run that uses the device: batch 500 with the learning rates scaled by
   the square-root rule from the estimator's batch-100 rates, a warm-up, a cosine decay
   that ends by the time limit, TF32 matrix products and ``cuda_graphs=True``. Every
@@ -120,6 +122,23 @@ PRESETS = {
             # each change captures the step anew (tens of ms), not once per epoch.
             "cosine_steps": 100,
         },
+    },
+    # The earlier GPU preset, behind the figures of the runs of 2026-11-25 (370 epochs in
+    # 4.2 minutes on an H100 with --max-minutes 4.2): batch 100, the estimator's rates.
+    "gpu-batch100": {
+        "hidden": (1000, 1000),
+        "epochs": 1000,
+        "batch_size": 100,
+        "threads": 1,
+        "max_minutes": None,
+        "cuda_graphs": True,
+        "epochs_per_fit": 10,
+        "device": "cuda",
+        "dropout": 0.0,
+        "tf32": False,
+        "eval_every_fit": False,
+        "on_divergence": "raise",
+        "schedule": None,
     },
 }
 #: What ``--toy`` changes in any preset: a check of the command line, not a benchmark.
