@@ -375,6 +375,12 @@ def main(argv=None):
         help="the MNIST folder of idx .gz files (default: $SKLEARN_AAE_MNIST)",
     )
     parser.add_argument("--epochs", type=int, default=None, help="override the preset")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="override the preset (its schedule scales the learning rates to it)",
+    )
     parser.add_argument("--n-components", type=int, default=8)
     parser.add_argument("--adversarial-weight", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)
@@ -390,7 +396,7 @@ def main(argv=None):
     preset = copy.deepcopy(PRESETS[args.preset])
     if args.toy:
         preset = toy_preset(preset)
-    for key in ("epochs", "max_minutes", "dropout", "device"):
+    for key in ("epochs", "batch_size", "max_minutes", "dropout", "device"):
         if getattr(args, key) is not None:
             preset[key] = getattr(args, key)
     if preset["device"].startswith("cuda") and not torch.cuda.is_available():

@@ -27,6 +27,9 @@
 #                       bench_speed.py with cuda_graphs=True (batch 100), as in past runs
 # An unknown step name stops the script before anything runs.
 #
+# PARZEN_ARGS, MNIST_ARGS: further options for bench_parzen.py and bench_mnist_semi.py,
+# e.g. PARZEN_ARGS="--batch-size 1000" or MNIST_ARGS='--preset-override
+# {"semi":{"batch_size":1000}}' (the learning rates follow the batch size).
 # MINUTES (default 5): training time of every experiment step; the step's time limit is
 # that plus 90 s (start-up, data, the last warm-started call, final scores). Each
 # experiment prints its test figure every few epochs, so a log cut short still shows
@@ -133,10 +136,15 @@ experiment() {
 }
 
 # Empty arrays are expanded as ${a[@]+"${a[@]}"}: older bash calls them unbound (set -u).
+read -r -a parzen_extra <<<"${PARZEN_ARGS:-}"
+mnist_extra=()
+[ -n "${MNIST_ARGS:-}" ] && eval "mnist_extra=(${MNIST_ARGS})"
 parzen=("$py" benchmarks/bench_parzen.py --preset gpu --seed "$seed" --max-minutes "$minutes"
-    --json "$results" ${mnist_args[@]+"${mnist_args[@]}"})
+    --json "$results" ${mnist_args[@]+"${mnist_args[@]}"}
+    ${parzen_extra[@]+"${parzen_extra[@]}"})
 mnist_semi=("$py" benchmarks/bench_mnist_semi.py --preset gpu --seeds "$seed"
-    --max-minutes "$minutes" --json "$results" ${mnist_args[@]+"${mnist_args[@]}"})
+    --max-minutes "$minutes" --json "$results" ${mnist_args[@]+"${mnist_args[@]}"}
+    ${mnist_extra[@]+"${mnist_extra[@]}"})
 
 for name in $steps; do
     case $name in
