@@ -13,7 +13,8 @@
 # files); default $SKLEARN_AAE_MNIST, else .data/mnist when present.
 #
 # Steps, run in the order STEPS names them (default STEPS="tests parzen"):
-#   tests               the gpu tests: pytest -m gpu tests/test_gpu.py (about 2 min)
+#   tests               the gpu tests (tests/test_gpu.py, -m gpu) and the presets' checks
+#                       (tests/test_gpu_presets.py, on the CPU), about 2 minutes
 #   smoke               the three GPU presets at toy size on the GPU (2x32 networks, 3
 #                       epochs; results in smoke.jsonl): a 1-minute check after a fix
 #   parzen              Table 1, Parzen log-likelihood of AAETransformer samples (340 ± 2)
@@ -150,8 +151,9 @@ for name in $steps; do
     case $name in
     tests)
         wait
-        TAIL=4 step tests 180 "$py" -m pytest -m gpu tests/test_gpu.py -q \
-            -p no:cacheprovider -rfE
+        # The presets' own checks too (CPU, seconds): on this machine's library versions.
+        TAIL=4 step tests 180 "$py" -m pytest -m "gpu or not slow" tests/test_gpu.py \
+            tests/test_gpu_presets.py -q -p no:cacheprovider -rfE
         ;;
     smoke)
         wait
@@ -191,7 +193,7 @@ wait
 echo "=== summary ($out/summary.txt)"
 {
     if [ -f "$out/tests.log" ]; then
-        echo "gpu tests: $(grep -E '(passed|failed|error|skipped)' "$out/tests.log" | tail -n 1)"
+        echo "tests: $(grep -E '(passed|failed|error|skipped)' "$out/tests.log" | tail -n 1)"
     fi
     "$py" benchmarks/_common.py summary "$results"
 } 2>&1 | tee "$out/summary.txt"
