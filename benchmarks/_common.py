@@ -331,6 +331,20 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+#: The paper's model in sklearn-aae's parameters (besides the sizes and the batch each
+#: experiment sets): a discriminator as wide as the encoder, no neighbour graph, Adam at
+#: the learning rates the earlier runs of these presets used, and the R1 penalty at every
+#: step (sklearn-aae's stabiliser, which those runs had too). The estimators' defaults
+#: differ (a narrower discriminator, lazy R1, batch 256 with a larger learning rate).
+PAPER_MODEL = {
+    "discriminator_hidden_layer_sizes": None,
+    "neighbor_weight": 0.0,
+    "learning_rate": 1e-3,
+    "discriminator_learning_rate": 5e-4,
+    "gradient_penalty_interval": 1,
+}
+
+
 def schedule_for(preset, batch_size, epochs, *, start_time=None, time_budget_s=None):
     """The learning rates and the ``LearningRateSchedule`` of a GPU preset's ``schedule``.
 
@@ -457,3 +471,43 @@ def main(argv=None):
 
 if __name__ == "__main__":
     main()
+
+
+class UnsupervisedUMAP:
+    """umap-learn's UMAP that ignores ``y``, for a Pipeline.
+
+    A Pipeline passes ``y`` to every step's ``fit``, and ``umap.UMAP.fit(X, y)`` then
+    learns a *supervised* embedding (y is one of its inputs), which a reducer that ignores
+    the labels, as ``AAETransformer`` does by default, cannot be compared with. The
+    benchmarks report umap-learn both ways: as a Pipeline runs it, and through this
+    wrapper.
+    """
+
+    def __init__(self, n_components=2, random_state=None, **params):
+        self.n_components = n_components
+        self.random_state = random_state
+        self.params = params
+
+    def get_params(self, deep=True):
+        return {"n_components": self.n_components, "random_state": self.random_state, **self.params}
+
+    def set_params(self, **params):
+        for key in ("n_components", "random_state"):
+            if key in params:
+                setattr(self, key, params.pop(key))
+        self.params.update(params)
+        return self
+
+    def fit(self, X, y=None):
+        import umap
+
+        self.umap_ = umap.UMAP(
+            n_components=self.n_components, random_state=self.random_state, **self.params
+        ).fit(X)
+        return self
+
+    def fit_transform(self, X, y=None):
+        return self.fit(X).umap_.embedding_
+
+    def transform(self, X):
+        return self.umap_.transform(X)

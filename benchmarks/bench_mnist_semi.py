@@ -54,6 +54,7 @@ import warnings
 import numpy as np
 import torch
 from _common import (
+    PAPER_MODEL,
     TrainingDiverged,
     append_results,
     emit,
@@ -224,7 +225,7 @@ def prepare(preset, seed, data):
 def model_params(experiment, preset, seed, variant="paper", start_time=None):
     """The estimator's class and parameters for an experiment, with its schedule."""
     kind = "semi" if experiment.startswith("semi") else "cluster"
-    params = dict(preset[kind])
+    params = {**PAPER_MODEL, **preset[kind]}
     # Every preset trains its whole budget: no convergence stopping.
     params.setdefault("n_iter_no_change", params["max_iter"])
     budget = None if preset["max_minutes"] is None else 60 * preset["max_minutes"]

@@ -47,6 +47,7 @@ import warnings
 import numpy as np
 import torch
 from _common import (
+    PAPER_MODEL,
     TrainingDiverged,
     append_results,
     emit,
@@ -193,6 +194,7 @@ def make_model(preset, *, seed=0, n_components=8, adversarial_weight=1.0, start_
             ),
         }
     return AAETransformer(
+        **{**PAPER_MODEL, **rates},
         n_components=n_components,
         hidden_layer_sizes=tuple(preset["hidden"]),
         reconstruction_loss="binary_crossentropy",
@@ -200,13 +202,11 @@ def make_model(preset, *, seed=0, n_components=8, adversarial_weight=1.0, start_
         batch_size=batch_size,
         max_iter=epochs,
         n_iter_no_change=epochs,  # the whole budget: no convergence stopping
-        neighbor_weight=0.0,  # the paper's model
         device=preset["device"],
         cuda_graphs=preset["cuda_graphs"],
         on_divergence=preset["on_divergence"],
         callbacks=None if schedule is None else [schedule],
         random_state=seed,
-        **rates,
         **networks,
     )
 

@@ -11,7 +11,9 @@ and, for AAETransformer with λ = 0 (a plain autoencoder) and with the default �
 closely the codes of all digits follow the prior: the MMD² between codes and as many
 prior draws, and the p-value of the MMD permutation two-sample test.
 
-umap-learn is used when installed (``pip install umap-learn``).
+umap-learn is used when installed (``pip install umap-learn``), twice: as a Pipeline runs
+it, which passes ``y`` to its ``fit`` and makes its map supervised ("given y"), and
+without ``y``, as AAETransformer runs.
 
     python benchmarks/bench_quality.py                     # digits
     python benchmarks/bench_quality.py --mnist ../shared/data/mnist
@@ -25,7 +27,14 @@ import time
 
 import numpy as np
 import torch
-from _common import emit, load_mnist, machine_info, print_header, print_table
+from _common import (
+    UnsupervisedUMAP,
+    emit,
+    load_mnist,
+    machine_info,
+    print_header,
+    print_table,
+)
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA, KernelPCA
 from sklearn.model_selection import StratifiedKFold, cross_validate
@@ -41,11 +50,17 @@ def reducers(k, seed):
         "PCA": PCA(n_components=k, random_state=seed),
         "KernelPCA(rbf)": KernelPCA(n_components=k, kernel="rbf", random_state=seed),
         "AAETransformer": AAETransformer(n_components=k, random_state=seed),
+        "AAETransformer(neighbor_weight=1)": AAETransformer(
+            n_components=k, neighbor_weight=1.0, random_state=seed
+        ),
     }
     try:
         import umap
 
-        out["umap-learn"] = umap.UMAP(n_components=k, random_state=seed)
+        # A Pipeline passes y to umap-learn's fit, which then learns a supervised map;
+        # AAETransformer ignores y, so umap-learn also runs without it.
+        out["umap-learn (given y)"] = umap.UMAP(n_components=k, random_state=seed)
+        out["umap-learn"] = UnsupervisedUMAP(n_components=k, random_state=seed)
     except ImportError:
         pass
     return out

@@ -30,8 +30,11 @@ decoder_module : nn.Module class or callable, default=None
     the code (with the one-hot class or category where the model decodes one) to the
     ``n_features`` outputs (logits with ``reconstruction_loss="binary_crossentropy"``).
     None builds the MLP mirroring ``hidden_layer_sizes``.
-discriminator_hidden_layer_sizes : tuple of int, default=None
-    Widths of the discriminator's hidden layers; None uses ``hidden_layer_sizes``.
+discriminator_hidden_layer_sizes : tuple of int, default=(128, 128)
+    Widths of the discriminator's hidden layers; None uses ``hidden_layer_sizes``, as
+    the paper did. A discriminator of a low-dimensional code needs less width than the
+    encoder: (128, 128) fits as fast at the same accuracy on digits (see the benchmarks
+    page).
 prior : {"normal", "uniform", "mixture", "swiss_roll"} or object, default="normal"
     Distribution the codes are pushed onto: standard normal, uniform on
     ``[-1, 1]^d``, the paper's mixture of 10 Gaussians on a circle, a Swiss roll (the
@@ -48,8 +51,9 @@ adversarial_weight : float, default=1.0
 reconstruction_loss : {"squared_error", "binary_crossentropy"}, default="squared_error"
     Gaussian or Bernoulli decoder. ``"binary_crossentropy"`` needs X in [0, 1]
     (e.g. after ``MinMaxScaler``) and decodes through a sigmoid.
-learning_rate : float, default=1e-3
-    Adam's step size for the encoder and decoder.
+learning_rate : float, default=2e-3
+    Adam's step size for the encoder and decoder (2e-3 goes with the default
+    ``batch_size=256``; the paper's batch of 100 trained with 1e-3 here).
 discriminator_learning_rate : float, default=5e-4
     Adam's step size for the discriminator.
 discriminator_noise : float, default=0.0
@@ -63,7 +67,7 @@ gradient_penalty : float, default=10.0
     category. 0 turns it off (the paper's plain GAN loss). A discriminator that also
     sees labels (``labels="prior"``) is never penalised: the penalty blurs the modes of
     the classes into each other.
-gradient_penalty_interval : int, default=1
+gradient_penalty_interval : int, default=4
     Lazy R1 (Karras et al., 2020): compute the penalty on every this many
     discriminator steps only, with its weight multiplied by as much, which keeps its
     average strength and saves the double backward pass on the other steps. 1
@@ -102,7 +106,7 @@ cuda_graphs : bool, default=False
     ``RuntimeWarning`` and training goes on without it. Random draws (noise,
     stochastic encoders) still differ per mini-batch and follow ``random_state``, but
     need not be the same numbers as without the graph. No effect on other devices.
-batch_size : int, default=128
+batch_size : int, default=256
     Mini-batch size; clipped to the number of samples.
 max_iter : int, default=100
     Most epochs (passes over the data) per call to ``fit``; training stops earlier once

@@ -54,6 +54,9 @@ APPROXIMATE_FROM = 20_000
 #: instead of 0.0115); 0.1 scores lower (0.882).
 WEIGHT_UNIT = 0.3
 
+#: Weight of the categories' balance in ``category_agreement_loss``.
+BALANCE = 2.0
+
 #: The graph term's fixed settings (``neighbor_loss``'s keyword arguments besides a, b).
 CODE_SCALE = 3.0
 N_NEGATIVES = 5
@@ -298,3 +301,21 @@ def neighbor_loss(z, z_neighbors, a, b, *, code_scale, n_negatives, repulsion=1.
         neg = ad2b(z_neighbors.roll(shift, dims=0))
         per_row = per_row + repulsion * (torch.log1p(neg) - torch.log(neg))  # -log(1 - q)
     return weighted_mean(per_row, weights)
+
+
+def category_agreement_loss(logits, logits_neighbors, weights=None, balance=BALANCE):
+    """-log of the probability that a row and its graph neighbour share a category.
+
+    For models with a categorical code: with q(y|x) and q(y|x') the softmax of the two
+    rows' logits, Σ_k q(k|x)·q(k|x') is the probability that both fall in the same
+    category (as in SCAN, Van Gansbeke et al., 2020). Alone, it is best met by putting
+    every row in one category; ``balance`` times log K minus the entropy of the batch's
+    mean q(y|x) (0 when the categories are used evenly) keeps them in use, as SCAN's
+    entropy term does.
+    """
+    p = torch.softmax(logits, dim=1)
+    same = (p * torch.softmax(logits_neighbors, dim=1)).sum(dim=1)
+    agreement = weighted_mean(-torch.log(same.clamp_min(1e-8)), weights)
+    mean = p.mean(dim=0)
+    entropy = -(mean * torch.log(mean.clamp_min(1e-8))).sum()
+    return agreement + balance * (math.log(p.shape[1]) - entropy)

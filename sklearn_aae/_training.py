@@ -44,7 +44,7 @@ from skorch.history import History
 from ._cuda_graphs import GraphedStep, set_capturable
 from ._exceptions import DivergenceError
 from ._losses import bce, r1_penalty, reconstruction_error, weighted_mean
-from ._neighbors import neighbor_loss
+from ._neighbors import category_agreement_loss, neighbor_loss
 from ._runtime import dense_rows
 
 LOSS_NAMES = (
@@ -476,6 +476,10 @@ class AAENet(NeuralNet):
             graph_loss = neighbor_loss(
                 *(c.float() for c in pair), weights=w, **self.neighbor_settings
             )
+            if codes[1] is not None:  # neighbours also share their category
+                graph_loss = graph_loss + category_agreement_loss(
+                    codes[1].float(), nbr[1].float(), w
+                )
         (recon + module.extra_loss() + self.neighbor_weight * graph_loss).backward()
         self.optimizer_.step()
 

@@ -4,4 +4,4 @@ __version__ = "0.1.0"
 
 #: Bumped whenever the pickled state of an estimator changes in a way that older code
 #: cannot read; loading checks it and refuses a format it does not know.
-STATE_FORMAT = 2
+STATE_FORMAT = 3

@@ -6,8 +6,8 @@ axis, to run without Python or torch (ONNX Runtime, browsers, C++, ...).
 ``save_safetensors`` / ``load_safetensors`` store and read the networks' weights in the
 safetensors format: plain tensors, no pickle, so loading a file runs no code.
 
-The dependencies are optional: ``pip install "sklearn-aae[export]"`` (onnx, onnxscript
-and onnxruntime for ONNX, safetensors for the weights).
+The dependencies are optional: ``pip install`` them, or install the ``export`` extra
+(onnx, onnxscript and onnxruntime for ONNX, safetensors for the weights).
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ def _require(module, what):
         return __import__(module)
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
-            f"{what} needs the {module!r} package: pip install {module} "
-            '(or pip install "sklearn-aae[export]").'
+            f"{what} needs the {module!r} package: pip install {module} (or install "
+            "sklearn-aae with its export extra, see the installation page)."
         ) from exc
 
 

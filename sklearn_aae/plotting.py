@@ -1,9 +1,9 @@
 """Plots of a fitted adversarial autoencoder: codes over the prior, training curves, images.
 
-Matplotlib is an optional dependency (``pip install "sklearn-aae[plots]"``); it is
-imported when a function is called, never when ``sklearn_aae`` is imported. Every function
-draws on the Axes it is given, or on a new figure, and returns what it drew on, so that
-the figure can be adjusted or saved by the caller.
+Matplotlib is an optional dependency (``pip install matplotlib``, or the ``plots``
+extra); it is imported when a function is called, never when ``sklearn_aae`` is
+imported. Every function draws on the Axes it is given, or on a new figure, and returns
+what it drew on, so that the figure can be adjusted or saved by the caller.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ def _pyplot():
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "sklearn_aae.plotting needs matplotlib: pip install matplotlib "
-            '(or pip install "sklearn-aae[plots]").'
+            "sklearn_aae.plotting needs matplotlib: pip install matplotlib (or install "
+            "sklearn-aae with its plots extra, see the installation page)."
         ) from exc
     return plt
 

@@ -57,7 +57,7 @@ def test_grid_search_on_dask_matches_the_default_backend(blobs):
 
 def test_dask_ml_incremental_drives_partial_fit(blobs):
     # dask-ml's Incremental streams a dask array's blocks through partial_fit, one call
-    # (one epoch over that block) per block, as issue 7 asks of the estimator.
+    # (one epoch over that block) per block, as partial_fit promises.
     dask_array = pytest.importorskip("dask.array")
     wrappers = pytest.importorskip("dask_ml.wrappers")
     X, _ = blobs

@@ -178,3 +178,19 @@ def test_plot_image_grid_rejects_bad_shapes(rng):
         plot_image_grid(images, (3, 3))
     with pytest.raises(ValueError, match="n_cols"):
         plot_image_grid(images, (3, 4), n_cols=0)
+
+
+def test_the_demo_prints_every_model_and_writes_the_figure(tmp_path, capsys, monkeypatch):
+    import functools
+
+    import sklearn_aae.demo as demo
+
+    # the README's demo, with 2 epochs per fit instead of the defaults
+    monkeypatch.setattr(demo, "AAETransformer", functools.partial(AAETransformer, max_iter=2))
+    png = tmp_path / "codes.png"
+    demo.main(["--n-jobs", "1", "--png", str(png)])
+    out = capsys.readouterr().out
+    for line in ("PCA", demo.PLAIN, demo.GRAPH, "plain autoencoder (λ=0)", "MMD²"):
+        assert line in out
+    assert out.count("±") == 3 and out.count("two-sample p") == 3
+    assert png.is_file()

@@ -1,0 +1,199 @@
+"""Accuracy against wall-clock time: AAETransformer's defaults, candidate settings, umap-learn.
+
+For each reducer, in one process, with one torch / numba thread (``OMP_NUM_THREADS=1
+NUMBA_NUM_THREADS=1``), umap-learn unsupervised as AAETransformer is (a Pipeline would
+pass ``y`` to umap-learn's ``fit`` and make its map supervised) and timed after a
+warm-up call (its first call compiles numba kernels), fits alternating in rounds:
+
+- digits: the wall time of one fit on all 1797 standardized digits, and the 5-fold
+  stratified CV accuracy (shuffled, ``random_state=0``) of
+  ``StandardScaler -> reducer -> SVC()``;
+- MNIST (``--mnist DIR``): fit on 10 000 training images (standardized), accuracy of the
+  SVC on the official test set, and the fit's wall time.
+
+Candidates are named settings on top of the defaults (``CANDIDATES`` below); ``--only``
+picks some. Prints the machine, one JSON line per fit and a table (median time over the
+rounds, accuracy, the ratio of the time to umap-learn's).
+
+    OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 python benchmarks/bench_time_to_quality.py
+    OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 python benchmarks/bench_time_to_quality.py \\
+        --data mnist --mnist DIR --components 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import warnings
+
+import numpy as np
+import torch
+from _common import (
+    UnsupervisedUMAP,
+    emit,
+    load_mnist,
+    machine_info,
+    print_header,
+    print_table,
+)
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from sklearn_aae import AAETransformer
+
+#: Settings compared with the defaults (each on top of them).
+CANDIDATES = {
+    "defaults": {},
+    "A": {
+        "batch_size": 128,
+        "learning_rate": 1e-3,
+        "gradient_penalty_interval": 1,
+        "discriminator_hidden_layer_sizes": None,
+    },
+    "B": {
+        "batch_size": 128,
+        "learning_rate": 1e-3,
+        "gradient_penalty_interval": 4,
+        "discriminator_hidden_layer_sizes": (128, 128),
+    },
+    "C": {
+        "batch_size": 256,
+        "learning_rate": 2e-3,
+        "gradient_penalty_interval": 4,
+        "discriminator_hidden_layer_sizes": (128, 128),
+    },
+    "D": {
+        "batch_size": 256,
+        "learning_rate": 2e-3,
+        "gradient_penalty_interval": 4,
+        "discriminator_hidden_layer_sizes": None,
+    },
+}
+
+
+def make_reducer(name, k, seed):
+    if name == "umap-learn":
+        # unsupervised: a Pipeline would pass y to umap-learn's fit (a supervised map)
+        return UnsupervisedUMAP(n_components=k, random_state=seed)
+    return AAETransformer(n_components=k, random_state=seed, **CANDIDATES[name])
+
+
+def digits_round(names, k, seed):
+    X, y = load_digits(return_X_y=True)
+    Xs = StandardScaler().fit_transform(X)
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+    for name in names:
+        reducer = make_reducer(name, k, seed)
+        start = time.perf_counter()
+        reducer.fit(Xs)
+        fit_s = time.perf_counter() - start
+        pipe = make_pipeline(StandardScaler(), make_reducer(name, k, seed), SVC())
+        accuracy = cross_val_score(pipe, X, y, cv=cv).mean()
+        epochs = getattr(reducer, "n_iter_", None)
+        yield {
+            "data": "digits",
+            "reducer": name,
+            "n_components": k,
+            "seed": seed,
+            "fit_s": fit_s,
+            "accuracy": float(accuracy),
+            "epochs": epochs,
+        }
+
+
+def mnist_round(names, k, seed, folder, n_train):
+    X_train, y_train, X_test, y_test = load_mnist(folder)
+    idx = np.random.RandomState(0).choice(len(X_train), n_train, replace=False)
+    X_train, y_train = X_train[idx], y_train[idx]
+    for name in names:
+        reducer = make_reducer(name, k, seed)
+        pipe = make_pipeline(StandardScaler(), reducer, SVC())
+        start = time.perf_counter()
+        Z_train = pipe[:2].fit_transform(X_train)  # as Pipeline.fit does; timed alone
+        fit_s = time.perf_counter() - start
+        pipe[2].fit(Z_train, y_train)
+        accuracy = pipe.score(X_test, y_test)
+        epochs = getattr(reducer, "n_iter_", None)
+        yield {
+            "data": f"mnist-{n_train // 1000}k",
+            "reducer": name,
+            "n_components": k,
+            "seed": seed,
+            "fit_s": fit_s,
+            "accuracy": float(accuracy),
+            "epochs": epochs,
+        }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", choices=["digits", "mnist"], default="digits")
+    parser.add_argument("--mnist", default=None, help="MNIST folder (with --data mnist)")
+    parser.add_argument("--mnist-train", type=int, default=10_000)
+    parser.add_argument("--components", type=int, nargs="+", default=[2, 8])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--rounds", type=int, default=1, help="rounds per seed")
+    parser.add_argument("--only", nargs="+", default=None, help="candidate names")
+    parser.add_argument("--no-umap", action="store_true")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    print_header(machine_info("cpu"))
+    names = list(args.only or CANDIDATES)
+    if not args.no_umap:
+        try:
+            import umap
+
+            umap.UMAP(n_components=2, random_state=0).fit(np.random.RandomState(0).rand(300, 8))
+            names.append("umap-learn")
+        except ImportError:
+            print("# umap-learn is not installed: its rows are left out")
+
+    rows = []
+    for k in args.components:
+        for seed in args.seeds:
+            for _ in range(args.rounds):
+                if args.data == "digits":
+                    results = digits_round(names, k, seed)
+                else:
+                    results = mnist_round(names, k, seed, args.mnist, args.mnist_train)
+                for row in results:
+                    emit({"bench": "time_to_quality", **row})
+                    rows.append(row)
+
+    table = []
+    for k in args.components:
+        per_name = {}
+        for name in names:
+            mine = [r for r in rows if r["reducer"] == name and r["n_components"] == k]
+            per_name[name] = (
+                statistics.median(r["fit_s"] for r in mine),
+                float(np.mean([r["accuracy"] for r in mine])),
+                mine[-1]["epochs"],
+            )
+        umap_s = per_name.get("umap-learn", (None,))[0]
+        for name, (fit_s, accuracy, epochs) in per_name.items():
+            table.append(
+                {
+                    "data": rows[0]["data"],
+                    "n_components": k,
+                    "reducer": name,
+                    "fit_s": fit_s,
+                    "ratio_to_umap": fit_s / umap_s if umap_s else None,
+                    "accuracy": accuracy,
+                    "epochs": epochs,
+                }
+            )
+    print()
+    print_table(
+        table, ["data", "n_components", "reducer", "fit_s", "ratio_to_umap", "accuracy", "epochs"]
+    )
+
+
+if __name__ == "__main__":
+    main()
