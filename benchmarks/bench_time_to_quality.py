@@ -49,29 +49,16 @@ from sklearn_aae import AAETransformer
 #: Settings compared with the defaults (each on top of them).
 CANDIDATES = {
     "defaults": {},
-    "A": {
+    "neighbor_weight=1": {"neighbor_weight": 1.0},
+    # the defaults until this version: every epoch of max_iter, batch 128, a
+    # discriminator as wide as the encoder, the R1 penalty at every step
+    "previous defaults": {
         "batch_size": 128,
         "learning_rate": 1e-3,
+        "discriminator_learning_rate": 5e-4,
+        "discriminator_hidden_layer_sizes": None,
         "gradient_penalty_interval": 1,
-        "discriminator_hidden_layer_sizes": None,
-    },
-    "B": {
-        "batch_size": 128,
-        "learning_rate": 1e-3,
-        "gradient_penalty_interval": 4,
-        "discriminator_hidden_layer_sizes": (128, 128),
-    },
-    "C": {
-        "batch_size": 256,
-        "learning_rate": 2e-3,
-        "gradient_penalty_interval": 4,
-        "discriminator_hidden_layer_sizes": (128, 128),
-    },
-    "D": {
-        "batch_size": 256,
-        "learning_rate": 2e-3,
-        "gradient_penalty_interval": 4,
-        "discriminator_hidden_layer_sizes": None,
+        "n_iter_no_change": 10_000,
     },
 }
 

@@ -24,6 +24,12 @@ class AAEClusterer(ClusterMixin, BaseAAE):
     to one category per sample and uses them all evenly), another forces ``z`` onto
     ``prior``. A sample's cluster is its most probable category.
 
+    The neighbour-graph term is on by default (``neighbor_weight=1.0``): samples that are
+    neighbours in the data are asked to share their category, as SCAN does, while the
+    categorical prior keeps every category in use. It lifted the majority-label accuracy
+    on digits from about 0.62 to about 0.85 (see the benchmarks page). The paper's model
+    is ``neighbor_weight=0``.
+
     Parameters
     ----------
     n_clusters : int, default=10
@@ -82,19 +88,19 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         adversarial_weight=1.0,
         reconstruction_loss="squared_error",
         learning_rate=2e-3,
-        discriminator_learning_rate=5e-4,
+        discriminator_learning_rate=1e-3,
         discriminator_noise=0.0,
         gradient_penalty=10.0,
         gradient_penalty_interval=4,
         input_noise=0.0,
-        neighbor_weight=0.0,
+        neighbor_weight=1.0,
         n_neighbors=15,
         precision="float32",
         cuda_graphs=False,
         batch_size=256,
         max_iter=100,
         tol=1e-4,
-        n_iter_no_change=20,
+        n_iter_no_change=50,
         early_stopping=False,
         validation_fraction=0.1,
         warm_start=False,

@@ -41,7 +41,7 @@ def small(cls, **params):
 def test_labels_in_the_prior_put_each_class_on_its_own_mode(digits):
     X, y = digits
     y_partial = np.where(np.random.RandomState(0).rand(len(y)) < 0.3, y, -1)
-    aae = AAETransformer(labels="prior", prior="mixture", max_iter=30, random_state=0)
+    aae = AAETransformer(labels="prior", prior="mixture", random_state=0)
     Z = aae.fit(X, y_partial).transform(X)
     # The mode a code is closest to, by its angle around the circle of the modes' means.
     angle = np.arctan2(Z[:, 1], Z[:, 0]) % (2 * np.pi)

@@ -35,7 +35,7 @@ def digits():
 
 
 def small(**params):
-    params = {"n_components": 4, "hidden_layer_sizes": (64, 64), "max_iter": 15, **params}
+    params = {"n_components": 4, "hidden_layer_sizes": (64, 64), "max_iter": 30, **params}
     return AAETransformer(**params)
 
 

@@ -52,7 +52,8 @@ def test_the_criterion_leaves_out_the_oscillating_adversarial_terms(blobs):
         aae.fit(X)
     h = aae.net_.history
     for epoch in range(3):
-        expected = h[epoch, "reconstruction_loss"] + h[epoch, "neighbor_loss"]
+        graph = aae.net_.neighbor_weight * h[epoch, "neighbor_loss"]  # the weight in the loop
+        expected = h[epoch, "reconstruction_loss"] + graph
         assert h[epoch, "convergence_loss"] == pytest.approx(expected)
 
 
