@@ -258,8 +258,8 @@ class BaseAAE(BaseEstimator):
             raise ValueError(
                 "reconstruction_loss='binary_crossentropy' needs X in [0, 1], got values "
                 f"in [{values.min():.3g}, {values.max():.3g}]. Scale X with "
-                "sklearn.preprocessing.MinMaxScaler or use reconstruction_loss="
-                "'squared_error'."
+                "sklearn.preprocessing.MinMaxScaler (clip=True keeps new data in range "
+                "too) or by its known bounds, or use reconstruction_loss='squared_error'."
             )
         return X32
 

@@ -112,14 +112,22 @@ def _exact_knn(X32, n_neighbors, device):
 
 
 def _drop_self(indices, X):
-    """Remove each row from its own neighbour list, keep ``k - 1`` neighbours, sorted."""
+    """Remove each row from its own neighbour list, keep ``k - 1`` neighbours, sorted.
+
+    The distances are recomputed from the rows' differences, a block of rows at a time,
+    so that memory stays O(n·k) plus one block (never n x k x n_features at once).
+    """
     n, k = indices.shape
     rows = np.arange(n)[:, None]
     is_self = indices == rows
     # Rows whose own index was not found (duplicates ranked first) lose the farthest.
     is_self[~is_self.any(axis=1), -1] = True
     others = indices[~is_self].reshape(n, k - 1)
-    dist = np.sqrt(((X[others] - X[:, None, :]) ** 2).sum(axis=2, dtype=np.float64))
+    dist = np.empty(others.shape)
+    for start in range(0, n, _KNN_BLOCK):
+        part = slice(start, start + _KNN_BLOCK)
+        diff = X[others[part]] - X[part, None, :]
+        dist[part] = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff, dtype=np.float64))
     order = np.argsort(dist, axis=1, kind="stable")
     return np.take_along_axis(others, order, 1), np.take_along_axis(dist, order, 1)
 

@@ -358,6 +358,9 @@ class AAENet(NeuralNet):
         n = x_all.shape[0]
         device = torch.device(self.device)
         total = weights = 0.0
+        # Eval mode, as at inference: a network of the user's with dropout or batch
+        # norm must neither add noise to the score nor update its statistics here.
+        self._set_training(False)
         for start in range(0, n, self.batch_size):
             part = slice(start, start + self.batch_size)
             x = dense_rows(x_all, part, device) if sp.issparse(x_all) else x_all[part]
@@ -367,6 +370,7 @@ class AAENet(NeuralNet):
             w = torch.ones_like(errors) if w_all is None else w_all[part]
             total = total + (errors * w).sum()
             weights = weights + w.sum()
+        self._set_training(True)
         return float(total / weights)
 
     def _record_validation(self, valid):
