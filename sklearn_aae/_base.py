@@ -81,8 +81,8 @@ _DATA_STATE = (
 # block, down to this many.
 _MIN_BLOCK = 64
 
-# Rows whose reconstruction is held on the host at once while scoring.
-_SCORE_ROWS = 16384
+# Values (rows x features) of reconstructions held on the host at once while scoring.
+_SCORE_VALUES = 2**22
 
 
 def _table_verbosity(verbose):
@@ -449,6 +449,11 @@ class BaseAAE(BaseEstimator):
         weights = _check_sample_weight(
             sample_weight, X32, dtype=np.float64, ensure_non_negative=True
         )
+        if not weights.any():
+            raise ValueError(
+                "sample_weight is 0 for every sample: there is nothing to fit. Give at "
+                "least one non-zero weight."
+            )
         if (weights == weights[0]).all():  # the same for every row: the unweighted fit
             return None
         return weights
@@ -474,7 +479,9 @@ class BaseAAE(BaseEstimator):
             valid = rng.permutation(candidates)[:n_valid]
         else:
             counts = np.unique(y_codes, return_counts=True)[1]
-            stratify = y_codes if counts.min() > 1 else None
+            # Stratify where every class (and the unlabelled rows) can be in both parts.
+            fits = counts.min() > 1 and min(n_valid, n - n_valid) >= len(counts)
+            stratify = y_codes if fits else None
             _, valid = train_test_split(
                 rows, test_size=n_valid, random_state=rng, stratify=stratify
             )
@@ -514,11 +521,18 @@ class BaseAAE(BaseEstimator):
         weights = self._check_weights(sample_weight, X32)
         if weights is not None and not weights.all():  # rows of weight 0 are left out
             keep = np.flatnonzero(weights)
+            if y_codes is not None:
+                lost = np.setdiff1d(y_codes[y_codes >= 0], y_codes[keep])
+                if lost.size:
+                    raise ValueError(
+                        f"sample_weight is 0 for every labelled sample of {lost.size} "
+                        "class(es), which would be left untrained. Give some of their "
+                        "labelled samples a positive weight, or leave those classes out."
+                    )
             X32, weights = X32[keep], weights[keep]
             y_codes = None if y_codes is None else y_codes[keep]
         validating = stopping and self.early_stopping
         self._check_callbacks_monitor(validating)
-        valid_rows = None
         if validating:
             train_rows, valid_rows = self._validation_split(X32.shape[0], y_codes)
             X_valid, X32 = X32[valid_rows], X32[train_rows]
@@ -567,6 +581,8 @@ class BaseAAE(BaseEstimator):
             except DivergenceError as exc:
                 if self.on_divergence == "restore" and net.last_good is not None:
                     self._fall_back(net, device, net.last_good, "diverged_", cause=exc)
+                    if monitor is not None:  # what was monitored up to the last good epoch
+                        self._set_stopping_attributes(monitor, len(net.history) - n_before, epochs)
                     return self
                 if before is not None:  # a failed call leaves the model as it was
                     net.restore(before)
@@ -864,8 +880,9 @@ class BaseAAE(BaseEstimator):
         # differently in vectorised and scalar code, which would tie a row's score to
         # where it lands in a block.
         errors = np.empty(X32.shape[0])
-        for start in range(0, X32.shape[0], _SCORE_ROWS):
-            rows = slice(start, start + _SCORE_ROWS)
+        step = max(1, _SCORE_VALUES // self.n_features_in_)
+        for start in range(0, X32.shape[0], step):
+            rows = slice(start, start + step)
             x = X32[rows].toarray() if sp.issparse(X32) else X32[rows]
             x_hat = self._run(reconstruct, X32[rows], self.n_features_in_)
             errors[rows] = reconstruction_error_numpy(x_hat, x, self.reconstruction_loss)

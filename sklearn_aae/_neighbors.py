@@ -99,16 +99,27 @@ def _exact_knn(X32, n_neighbors, device):
     then the chosen ones recomputed from the differences, which the expansion would
     round poorly for close rows.
     """
+    k = min(n_neighbors + 1, X32.shape[0])  # + the row itself
+    return _drop_self(_rank_exactly(X32, k, device), X32)
+
+
+def _rank_exactly(X32, k, device, queries=None):
+    """Return the ``k`` rows of dense X nearest to each query row (itself included).
+
+    ``queries`` are row indices (all rows by default), ranked in blocks on ``device``.
+    """
     n = X32.shape[0]
     X = dense_rows(X32, slice(0, n), device)
     sq_norms = (X * X).sum(dim=1)
-    k = min(n_neighbors + 1, n)  # + the row itself
-    indices = torch.empty((n, k), dtype=torch.int64)
-    for start in range(0, n, _KNN_BLOCK):
-        q = X[start : start + _KNN_BLOCK]
-        d2 = sq_norms[start : start + q.shape[0], None] - 2 * q @ X.T + sq_norms[None, :]
-        indices[start : start + q.shape[0]] = torch.topk(d2, k, largest=False).indices.cpu()
-    return _drop_self(indices.numpy(), X.cpu().numpy() if device.type != "cpu" else X.numpy())
+    queries = np.arange(n) if queries is None else np.asarray(queries)
+    indices = np.empty((len(queries), k), dtype=np.int64)
+    for start in range(0, len(queries), _KNN_BLOCK):
+        block = torch.from_numpy(queries[start : start + _KNN_BLOCK]).to(X.device)
+        q = X[block]
+        d2 = sq_norms[block, None] - 2 * q @ X.T + sq_norms[None, :]
+        top = torch.topk(d2, k, largest=False).indices
+        indices[start : start + len(block)] = top.cpu().numpy()
+    return indices
 
 
 def _drop_self(indices, X):
@@ -145,9 +156,13 @@ def _approximate_knn(X32, n_neighbors, random_state):
         n_jobs=1,
         verbose=False,
     )
-    indices, _ = index.neighbor_graph
-    X = X32.toarray() if sp.issparse(X32) else X32
-    return _drop_self(np.asarray(indices, dtype=np.int64), X)
+    indices = np.array(index.neighbor_graph[0], dtype=np.int64)
+    missing = (indices < 0).any(axis=1)  # pynndescent marks neighbours it did not find -1
+    if missing.any():
+        indices[missing] = _rank_exactly(
+            X32, indices.shape[1], torch.device("cpu"), np.flatnonzero(missing)
+        )
+    return _drop_self(indices, X32)
 
 
 def _sparse_knn(X32, n_neighbors):

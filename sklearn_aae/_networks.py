@@ -243,10 +243,12 @@ def _user_network(builder, n_in, n_out, seed, role):
             f"{name} must be an nn.Module class or a function that builds one from "
             f"(n_in, n_out), not a module instance ({type(builder).__name__}): every fit "
             "builds fresh networks from it, so that clone, refits and grid searches start "
-            f"from new weights. Pass {type(builder).__name__} itself, or a lambda."
+            "from new weights. Pass the module's class, or a function of (n_in, n_out) "
+            "defined at a module's top level (a lambda or a local function cannot be "
+            "pickled, nor can an estimator that holds one)."
         )
     with _USER_BUILD_LOCK, torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        torch.default_generator.manual_seed(seed)  # the CPU's only: modules start there
         net = builder(n_in, n_out)
     if not isinstance(net, nn.Module):
         raise TypeError(

@@ -16,8 +16,8 @@ import torch
 # cuBLAS) choose their kernel, its thread partition and so the order in which a dot
 # product is summed from the shapes of the matrices, and for small ones also from where
 # the data lie in memory. A row encoded alone and the same row encoded among 1000 others
-# would then round differently. With one shape and freshly allocated (aligned) buffers
-# for every pass, a row's output does not depend on how many rows come with it, where,
+# would then round differently. With one shape, and every block copied into the same
+# aligned buffer, a row's output does not depend on how many rows come with it, where,
 # or in what order. 256 rows keep a 256-wide layer's activations in the CPU's cache (as
 # fast per row as larger blocks, measured); a GPU wants larger blocks.
 INFERENCE_BLOCK = {"cpu": 256, "cuda": 4096}

@@ -60,6 +60,24 @@ def test_approximate_neighbors_agree_with_exact(rng):
     assert recall > 0.95
 
 
+def test_neighbours_pynndescent_did_not_find_are_searched_exactly(monkeypatch, rng):
+    pynndescent = pytest.importorskip("pynndescent")
+    X = rng.standard_normal((90, 4)).astype(np.float32)
+    exact = nearest_neighbors(X, 5, CPU, method="exact")
+
+    class PartialIndex:  # what NNDescent gives on hard data: -1 where it found too few
+        def __init__(self, data, n_neighbors, **kwargs):
+            full = np.sqrt(((data[:, None, :] - data[None, :, :]) ** 2).sum(-1))
+            indices = np.argsort(full, axis=1, kind="stable")[:, :n_neighbors]
+            indices[::4, -2:] = -1
+            self.neighbor_graph = (indices, None)
+
+    monkeypatch.setattr(pynndescent, "NNDescent", PartialIndex)
+    approx = nearest_neighbors(X, 5, CPU, method="approximate")
+    assert_array_equal(approx[0], exact[0])
+    assert_allclose(approx[1], exact[1], rtol=1e-6)
+
+
 def test_sparse_neighbors_agree_with_exact(rng):
     X = rng.standard_normal((400, 5)).astype(np.float32)
     exact, _ = nearest_neighbors(X, 6, CPU, method="exact")

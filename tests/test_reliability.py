@@ -73,6 +73,7 @@ def test_divergence_can_restore_the_last_good_epoch(blobs):
     with pytest.warns(TrainingInterruptedWarning, match="end of epoch 2"):
         aae.fit(X)
     assert aae.diverged_ and aae.n_iter_ == 2 and len(aae.loss_curve_) == 2
+    assert np.isfinite(aae.best_loss_)  # what the stopping rule saw up to epoch 2
     codes = aae.transform(X)
     assert np.isfinite(codes).all()
     assert_array_equal(codes, reference.transform(X))  # exactly the model after epoch 2

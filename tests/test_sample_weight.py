@@ -113,6 +113,15 @@ def test_bad_weights_are_clear_errors(blobs):
         small().fit(X, sample_weight=np.ones(3))
 
 
+def test_weights_cannot_silence_every_labelled_sample_of_a_class(blobs):
+    X, y = blobs
+    w = np.where(y == 1, 0.0, 1.0)
+    with pytest.raises(ValueError, match="every labelled sample of 1 class"):
+        AAEClassifier(max_iter=1, unlabelled_label=None).fit(X, y, sample_weight=w)
+    w[np.flatnonzero(y == 1)[0]] = 1.0  # one labelled 1 left: it trains
+    AAEClassifier(max_iter=1, unlabelled_label=None).fit(X, y, sample_weight=w)
+
+
 def test_weights_are_routed_through_a_pipeline_and_a_grid_search(blobs):
     X, y = blobs
     w = np.linspace(0.5, 2.0, len(X))

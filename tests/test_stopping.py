@@ -87,6 +87,23 @@ def test_early_stopping_keeps_labelled_rows_for_training(rng):
         small(early_stopping=True, validation_fraction=0.01).fit(X[:20])
 
 
+def test_early_stopping_on_few_rows_of_many_classes_splits_without_strata(rng):
+    # 10 classes of 2 rows, 2 rows held out: too few to stratify, so the split is plain;
+    # it either keeps a row of every class in training or says which constraint failed.
+    X = rng.standard_normal((20, 5))
+    y = np.repeat(np.arange(10), 2)
+    for seed in range(5):
+        clf = AAEClassifier(max_iter=1, early_stopping=True, random_state=seed)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                clf.fit(X, y)
+        except ValueError as exc:
+            assert "validation_fraction" in str(exc) and "test_size" not in str(exc)
+        else:
+            assert_array_equal(clf.classes_, np.arange(10))
+
+
 def test_skorch_early_stopping_ends_the_fit_normally(blobs):
     X, _ = blobs
     stopper = EarlyStopping(monitor="train_loss", patience=2, threshold=10.0)
