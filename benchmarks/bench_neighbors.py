@@ -7,8 +7,9 @@ Parts (``--parts``):
   (``neighbor_weight=0``), each weight of ``--weights`` and umap-learn, per seed.
   umap-learn runs twice: as a Pipeline runs it, which passes ``y`` to its ``fit`` and so
   makes its embedding supervised ("given y"), and unsupervised, as AAETransformer runs;
-- ``prior``: on all standardized digits, for the plain model and with the term: the
-  codes' MMD² to the prior with λ = 1 and λ = 0, the reconstruction error of
+- ``prior``: on all standardized digits (``--prior-components``, default 2), for the
+  plain model and with the term: the codes' MMD² to the prior with λ = 1 and λ = 0, the
+  reconstruction error of
   ``inverse_transform(transform(X))``, and the fit time for the same number of epochs;
 - ``mnist`` (``--mnist DIR``): fit on 10 000 training images, accuracy of the SVC on the
   official test set, standardized and raw ([0, 1]) input, with umap-learn in the same run;
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import resource
 import time
 import warnings
@@ -101,13 +103,18 @@ def digits_part(args, umap_ok):
 
 def prior_part(args):
     X = StandardScaler().fit_transform(load_digits().data)
-    for seed in args.seeds:
+    for n_components, seed in itertools.product(args.prior_components, args.seeds):
         rows = {}
         for weight in [0.0, *args.weights]:
             for lam in (1.0, 0.0):
                 # the same epochs for all: convergence stopping off
                 aae = reducer(
-                    "aae", weight, 2, seed, adversarial_weight=lam, n_iter_no_change=10_000
+                    "aae",
+                    weight,
+                    n_components,
+                    seed,
+                    adversarial_weight=lam,
+                    n_iter_no_change=10_000,
                 )
                 start = time.perf_counter()
                 Z = aae.fit_transform(X)
@@ -124,6 +131,7 @@ def prior_part(args):
             yield {
                 "part": "prior",
                 "reducer": label(weight),
+                "n_components": n_components,
                 "seed": seed,
                 "mmd2_lambda1": mine["mmd2"],
                 "mmd2_lambda0": rows[weight, 0.0]["mmd2"],
@@ -238,6 +246,9 @@ def main(argv=None):
         default=["digits", "prior"],
     )
     parser.add_argument("--components", type=int, nargs="+", default=[2, 8])
+    parser.add_argument(
+        "--prior-components", type=int, nargs="+", default=[2], help="components (prior)"
+    )
     parser.add_argument("--weights", type=float, nargs="+", default=[1.0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--mnist", default=None, help="MNIST folder (mnist, graph60k)")

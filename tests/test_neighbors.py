@@ -168,6 +168,20 @@ def test_the_loss_pulls_neighbours_together_and_pushes_others_apart():
     assert close < far
 
 
+def test_the_loss_scales_distances_to_the_code_dimension(rng):
+    # Codes of d dimensions are measured on sqrt(2/d) times the 2-D scale: 8-D codes
+    # whose pairwise distances are twice those of 2-D codes cost the same.
+    a, b = find_ab_params()
+    settings = {"a": a, "b": b, "code_scale": 3.0, "n_negatives": 3}
+    z2 = torch.from_numpy(rng.standard_normal((16, 2)))
+    n2 = torch.from_numpy(rng.standard_normal((16, 2)))
+    z8, n8 = (torch.cat([2 * c, torch.zeros(16, 6, dtype=c.dtype)], dim=1) for c in (z2, n2))
+    assert_allclose(neighbor_loss(z8, n8, **settings), neighbor_loss(z2, n2, **settings))
+    assert not np.isclose(
+        neighbor_loss(z2 * 2, n2 * 2, **settings), neighbor_loss(z2, n2, **settings)
+    )
+
+
 def test_a_zero_weight_builds_no_graph_and_ignores_n_neighbors(blobs, monkeypatch):
     X, _ = blobs
 
