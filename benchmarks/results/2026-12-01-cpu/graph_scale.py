@@ -33,6 +33,7 @@ from sklearn_aae import AAETransformer, AdversarialTrainingWarning, prior_fit_sc
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # benchmarks/
 import bench_family_digits as family  # noqa: E402
+from _common import machine_info, print_header  # noqa: E402
 
 
 def use_fixed_scale():
@@ -80,6 +81,7 @@ def main():
     parser.add_argument("--parts", nargs="+", choices=["transformer", "family"], required=True)
     parser.add_argument("--seeds", type=int, nargs="+", required=True)
     args = parser.parse_args()
+    print_header(machine_info())
     if args.arm == "fixed":
         use_fixed_scale()
     warnings.filterwarnings("ignore", module="sklearn")
