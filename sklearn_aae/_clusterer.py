@@ -6,7 +6,8 @@ from numbers import Integral
 
 import numpy as np
 from scipy.special import softmax
-from sklearn.base import ClusterMixin, _fit_context
+from sklearn.base import ClusterMixin, _fit_context, clone
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
@@ -27,8 +28,8 @@ class AAEClusterer(ClusterMixin, BaseAAE):
     The neighbour-graph term is on by default (``neighbor_weight=1.0``): samples that are
     neighbours in the data are asked to share their category, as SCAN does, while the
     categorical prior keeps every category in use. It lifted the majority-label accuracy
-    on digits from about 0.62 to about 0.85 (see the benchmarks page). The paper's model
-    is ``neighbor_weight=0``.
+    on digits from about 0.62 to 0.80-0.86, depending on the seeds (see the benchmarks
+    page). The paper's model is ``neighbor_weight=0``.
 
     Parameters
     ----------
@@ -36,6 +37,15 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         Number of categories of the code, i.e. of clusters.
     n_components : int, default=8
         Dimension of the style code ``z``.
+    n_init : int, default=1
+        Number of fits, each from its own seed drawn from ``random_state``; the model
+        that reconstructs the training data best (the highest mean of
+        :meth:`score_samples`) is kept, as :class:`~sklearn.cluster.KMeans` keeps the
+        run of lowest inertia. The clusters found vary from seed to seed, and the
+        better-reconstructing models tend to cluster better: on digits, the best of 3
+        fits scored 0.81 ± 0.04 in majority-label accuracy against 0.80 ± 0.07 for one
+        fit (see the benchmarks page), at 3 times the fit time. ``partial_fit`` and a
+        ``warm_start`` refit train the one model in place.
     {common_parameters}
 
     Attributes
@@ -72,6 +82,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
     _parameter_constraints: dict = {
         **BaseAAE._parameter_constraints,
         "n_clusters": [Interval(Integral, 1, None, closed="left")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -79,6 +90,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         n_clusters=10,
         *,
         n_components=8,
+        n_init=1,
         hidden_layer_sizes=(256, 256),
         encoder_module=None,
         decoder_module=None,
@@ -146,6 +158,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
             verbose=verbose,
         )
         self.n_clusters = n_clusters
+        self.n_init = n_init
 
     def _n_categories(self):
         return self.n_clusters
@@ -172,9 +185,31 @@ class AAEClusterer(ClusterMixin, BaseAAE):
             The fitted clusterer, with ``labels_``.
         """
         continue_training = self.warm_start and hasattr(self, "net_")
-        self._fit(X, None, sample_weight, epochs=self.max_iter, reset=not continue_training)
+        if self.n_init == 1 or continue_training:
+            self._fit(X, None, sample_weight, epochs=self.max_iter, reset=not continue_training)
+        else:
+            self._fit_best_of_n_init(X, sample_weight)
         self.labels_ = self.predict(X)
         return self
+
+    def _fit_best_of_n_init(self, X, sample_weight):
+        """Fit ``n_init`` models from seeds drawn from ``random_state``; keep the best.
+
+        The best reconstructs the training data best (weighted by ``sample_weight``);
+        its fitted state becomes this estimator's, whose parameters stay as set.
+        """
+        seeds = check_random_state(self.random_state).randint(
+            np.iinfo(np.int32).max, size=self.n_init
+        )
+        best, best_score = None, -np.inf
+        for seed in seeds:
+            trial = clone(self).set_params(n_init=1, random_state=int(seed), warm_start=False)
+            trial._fit(X, None, sample_weight, epochs=self.max_iter, reset=True)
+            score = float(np.average(trial.score_samples(X), weights=sample_weight))
+            if best is None or score > best_score:
+                best, best_score = trial, score
+        params = self.get_params(deep=False)
+        vars(self).update({k: v for k, v in vars(best).items() if k not in params})
 
     def predict_proba(self, X):
         """Probability of every cluster, q(y|x).

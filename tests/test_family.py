@@ -125,6 +125,21 @@ def test_clusterer_finds_the_blobs(four_blobs):
     assert clusterer.predict_proba(X).shape == (400, 4)
 
 
+def test_clusterer_n_init_keeps_the_best_reconstructing_fit(four_blobs):
+    X, _ = four_blobs
+    best_of_3 = small(AAEClusterer, n_clusters=4, n_init=3, max_iter=2).fit(X)
+    assert (best_of_3.n_init, best_of_3.random_state) == (3, 0)  # parameters stay as set
+    # the same as the best of the three single fits from the seeds drawn from random_state
+    seeds = np.random.RandomState(0).randint(np.iinfo(np.int32).max, size=3)
+    fits = [small(AAEClusterer, n_clusters=4, max_iter=2, random_state=int(s)) for s in seeds]
+    scores = [fit.fit(X).score_samples(X).mean() for fit in fits]
+    best = fits[int(np.argmax(scores))]
+    assert len(set(scores)) == 3  # the seeds differ
+    assert_array_equal(best_of_3.predict_proba(X), best.predict_proba(X))
+    assert_array_equal(best_of_3.labels_, best.labels_)
+    assert best_of_3.score_samples(X).mean() == max(scores)
+
+
 def test_cluster_heads_separate_the_categories(four_blobs):
     X, y = four_blobs
     reducer = small(AAEClusterHeadTransformer, n_clusters=4, head_distance=4.0, max_iter=40)
