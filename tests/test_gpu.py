@@ -230,11 +230,13 @@ def not_capturable(net):
 
 
 @no_fallback
-def test_cuda_graphs_train_the_model_of_the_eager_step(blobs, replays):
+@pytest.mark.parametrize("neighbor_weight", [0.0, 1.0])
+def test_cuda_graphs_train_the_model_of_the_eager_step(blobs, replays, neighbor_weight):
     X, _ = blobs
     X = np.tile(X, (4, 1))  # 1200 rows: 9 full batches of 128 and one of 48 per epoch
-    eager = fast(max_iter=3, batch_size=128).fit(X)
-    graphed = fast(max_iter=3, batch_size=128, cuda_graphs=True).fit(X)
+    params = {"max_iter": 3, "batch_size": 128, "neighbor_weight": neighbor_weight}
+    eager = fast(**params).fit(X)
+    graphed = fast(**params, cuda_graphs=True).fit(X)
     # 3 warm-up batches, then every full batch from the graph: 9 - 3 + 2 * 9.
     assert replays["n"] == 24
     assert_allclose(graphed.loss_curve_, eager.loss_curve_, rtol=1e-3)
