@@ -53,6 +53,7 @@ from _common import (
     emit,
     enable_tf32,
     fit_within,
+    gpu_schedule,
     load_mnist,
     machine_info,
     print_header,
@@ -110,19 +111,7 @@ PRESETS = {
         # A non-finite loss keeps the last finished epoch and ends training there (the
         # figure is still reported, marked diverged) rather than losing the run.
         "on_divergence": "restore",
-        "schedule": {
-            # The estimator's default rates, at the paper's batch of 100.
-            "base_batch_size": 100,
-            "base_learning_rate": 1e-3,
-            "base_discriminator_learning_rate": 5e-4,
-            "rule": "sqrt",  # Adam: x sqrt(5) at batch 500
-            "warmup_epochs": 10,  # 1,000 steps from the batch-100 rates up
-            "decay": "cosine",
-            "final_factor": 0.1,
-            # The rates change at most 100 times after the warm-up: with cuda_graphs=True
-            # each change captures the step anew (tens of ms), not once per epoch.
-            "cosine_steps": 100,
-        },
+        "schedule": gpu_schedule(),
     },
     # The earlier GPU preset, behind the figures of the runs of 2026-11-25 (370 epochs in
     # 4.2 minutes on an H100 with --max-minutes 4.2): batch 100, the estimator's rates.

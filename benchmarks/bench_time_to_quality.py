@@ -70,6 +70,18 @@ def make_reducer(name, k, seed):
     return AAETransformer(n_components=k, random_state=seed, **CANDIDATES[name])
 
 
+def _row(data, name, k, seed, fit_s, accuracy, reducer):
+    return {
+        "data": data,
+        "reducer": name,
+        "n_components": k,
+        "seed": seed,
+        "fit_s": fit_s,
+        "accuracy": float(accuracy),
+        "epochs": getattr(reducer, "n_iter_", None),
+    }
+
+
 def digits_round(names, k, seed):
     X, y = load_digits(return_X_y=True)
     Xs = StandardScaler().fit_transform(X)
@@ -81,16 +93,7 @@ def digits_round(names, k, seed):
         fit_s = time.perf_counter() - start
         pipe = make_pipeline(StandardScaler(), make_reducer(name, k, seed), SVC())
         accuracy = cross_val_score(pipe, X, y, cv=cv).mean()
-        epochs = getattr(reducer, "n_iter_", None)
-        yield {
-            "data": "digits",
-            "reducer": name,
-            "n_components": k,
-            "seed": seed,
-            "fit_s": fit_s,
-            "accuracy": float(accuracy),
-            "epochs": epochs,
-        }
+        yield _row("digits", name, k, seed, fit_s, accuracy, reducer)
 
 
 def mnist_round(names, k, seed, folder, n_train):
@@ -105,16 +108,7 @@ def mnist_round(names, k, seed, folder, n_train):
         fit_s = time.perf_counter() - start
         pipe[2].fit(Z_train, y_train)
         accuracy = pipe.score(X_test, y_test)
-        epochs = getattr(reducer, "n_iter_", None)
-        yield {
-            "data": f"mnist-{n_train // 1000}k",
-            "reducer": name,
-            "n_components": k,
-            "seed": seed,
-            "fit_s": fit_s,
-            "accuracy": float(accuracy),
-            "epochs": epochs,
-        }
+        yield _row(f"mnist-{n_train // 1000}k", name, k, seed, fit_s, accuracy, reducer)
 
 
 def main(argv=None):

@@ -85,6 +85,13 @@ _MIN_BLOCK = 64
 _SCORE_VALUES = 2**22
 
 
+def _classes_left_out(y_codes, rows):
+    """Return how many classes with labelled samples have none among ``rows``."""
+    if y_codes is None:
+        return 0
+    return np.setdiff1d(y_codes[y_codes >= 0], y_codes[rows]).size
+
+
 def _table_verbosity(verbose):
     """Return the verbosity of skorch's per-epoch table: from verbose=2 on (1: a bar)."""
     return int(verbose >= 2)
@@ -485,8 +492,7 @@ class BaseAAE(BaseEstimator):
             _, valid = train_test_split(
                 rows, test_size=n_valid, random_state=rng, stratify=stratify
             )
-            train = np.setdiff1d(rows, valid)
-            if np.setdiff1d(y_codes[y_codes >= 0], y_codes[train]).size:
+            if _classes_left_out(y_codes, np.setdiff1d(rows, valid)):
                 raise ValueError(
                     "early_stopping held out every labelled sample of a class; lower "
                     "validation_fraction or label more samples."
@@ -521,14 +527,13 @@ class BaseAAE(BaseEstimator):
         weights = self._check_weights(sample_weight, X32)
         if weights is not None and not weights.all():  # rows of weight 0 are left out
             keep = np.flatnonzero(weights)
-            if y_codes is not None:
-                lost = np.setdiff1d(y_codes[y_codes >= 0], y_codes[keep])
-                if lost.size:
-                    raise ValueError(
-                        f"sample_weight is 0 for every labelled sample of {lost.size} "
-                        "class(es), which would be left untrained. Give some of their "
-                        "labelled samples a positive weight, or leave those classes out."
-                    )
+            lost = _classes_left_out(y_codes, keep)
+            if lost:
+                raise ValueError(
+                    f"sample_weight is 0 for every labelled sample of {lost} class(es), "
+                    "which would be left untrained. Give some of their labelled samples "
+                    "a positive weight, or leave those classes out."
+                )
             X32, weights = X32[keep], weights[keep]
             y_codes = None if y_codes is None else y_codes[keep]
         validating = stopping and self.early_stopping

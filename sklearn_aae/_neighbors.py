@@ -123,6 +123,17 @@ def _rank_exactly(X32, k, device, queries=None):
     return indices
 
 
+def _self_mask(indices):
+    """Mark each row's own entry in its neighbour list, one per row.
+
+    A row whose own index is missing (duplicates of it ranked first) gives up its last,
+    farthest entry instead.
+    """
+    is_self = indices == np.arange(indices.shape[0])[:, None]
+    is_self[~is_self.any(axis=1), -1] = True
+    return is_self
+
+
 def _drop_self(indices, X):
     """Remove each row from its own neighbour list, keep ``k - 1`` neighbours, sorted.
 
@@ -130,11 +141,7 @@ def _drop_self(indices, X):
     so that memory stays O(n·k) plus one block (never n x k x n_features at once).
     """
     n, k = indices.shape
-    rows = np.arange(n)[:, None]
-    is_self = indices == rows
-    # Rows whose own index was not found (duplicates ranked first) lose the farthest.
-    is_self[~is_self.any(axis=1), -1] = True
-    others = indices[~is_self].reshape(n, k - 1)
+    others = indices[~_self_mask(indices)].reshape(n, k - 1)
     dist = np.empty(others.shape)
     for start in range(0, n, _KNN_BLOCK):
         part = slice(start, start + _KNN_BLOCK)
@@ -173,10 +180,8 @@ def _sparse_knn(X32, n_neighbors):
     k = min(n_neighbors + 1, X32.shape[0])
     nn = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(X32)
     distances, indices = nn.kneighbors(X32)
+    keep = ~_self_mask(indices)
     n = X32.shape[0]
-    is_self = indices == np.arange(n)[:, None]
-    is_self[~is_self.any(axis=1), -1] = True
-    keep = ~is_self
     return indices[keep].reshape(n, k - 1), distances[keep].reshape(n, k - 1)
 
 

@@ -361,16 +361,18 @@ class AAENet(NeuralNet):
         # Eval mode, as at inference: a network of the user's with dropout or batch
         # norm must neither add noise to the score nor update its statistics here.
         self._set_training(False)
-        for start in range(0, n, self.batch_size):
-            part = slice(start, start + self.batch_size)
-            x = dense_rows(x_all, part, device) if sp.issparse(x_all) else x_all[part]
-            y = None if y_all is None else y_all[part]
-            x_hat = module.decoder(module.decoder_input(module.encoder.mean(x), y))
-            errors = reconstruction_error(x_hat.float(), x, self.reconstruction_loss)
-            w = torch.ones_like(errors) if w_all is None else w_all[part]
-            total = total + (errors * w).sum()
-            weights = weights + w.sum()
-        self._set_training(True)
+        try:
+            for start in range(0, n, self.batch_size):
+                part = slice(start, start + self.batch_size)
+                x = dense_rows(x_all, part, device) if sp.issparse(x_all) else x_all[part]
+                y = None if y_all is None else y_all[part]
+                x_hat = module.decoder(module.decoder_input(module.encoder.mean(x), y))
+                errors = reconstruction_error(x_hat.float(), x, self.reconstruction_loss)
+                w = torch.ones_like(errors) if w_all is None else w_all[part]
+                total = total + (errors * w).sum()
+                weights = weights + w.sum()
+        finally:
+            self._set_training(True)
         return float(total / weights)
 
     def _record_validation(self, valid):
