@@ -465,12 +465,17 @@ def summary_lines(rows):
             value += f" ± {row['value_sem']:.2f}"
         device = row["device"] + (f" ({row['gpu']})" if row["gpu"] else "")
         limit = "" if row["max_minutes"] is None else f" (limit {row['max_minutes']:g})"
+        training = ""  # peers (variant "peer: ...") train no networks
+        if row["batch_size"] is not None:
+            training = (
+                f"{row['epochs']}/{row['epochs_planned']} epochs  "
+                f"batch {row['batch_size']}, lr {row['learning_rate']:.3g}/"
+                f"{row['discriminator_learning_rate']:.3g} ({row['lr_rule']})  "
+            )
         lines.append(
             f"{row['experiment']:<10} {row['variant']:<11} {name} {value:<16} "
-            f"paper {row['paper']:<12} {row['epochs']}/{row['epochs_planned']} epochs  "
-            f"{device}  {row['fit_minutes']:.1f} min{limit}  seed {row['seed']}  "
-            f"batch {row['batch_size']}, lr {row['learning_rate']:.3g}/"
-            f"{row['discriminator_learning_rate']:.3g} ({row['lr_rule']})"
+            f"paper {row['paper']:<12} {training}"
+            f"{device}  {row['fit_minutes']:.1f} min{limit}  seed {row['seed']}"
         )
         if row["note"]:
             lines.append(f"{'':<23}{row['note']}")

@@ -5,24 +5,27 @@ and the same labels:
 
 - ``semi``: semi-supervised classification. Stratified 70/30 split, 10 % of the training
   labels kept (stratified), the rest -1. Test accuracy of ``AAEClassifier`` against its
-  peers, each on raw pixels and on standardized input (``StandardScaler`` fitted on the
-  training rows): ``LabelSpreading()`` (rbf kernel, its default gamma = 20),
+  peers, each on raw pixels (0-16), on ``unit`` input (the raw pixels divided by 16, their
+  range, as MNIST's are divided by 255) and on standardized input (``StandardScaler``
+  fitted on the training rows): ``LabelSpreading()`` (rbf kernel, its default gamma = 20),
   ``LabelSpreading(kernel="knn")`` with ``n_neighbors`` 7 (its default) and 10,
   ``SelfTrainingClassifier(SVC(probability=True))`` and, as a floor, an ``SVC`` trained
   on the labelled 10 % only.
   The rbf kernel exp(-20 d²) underflows to 0 when a row's squared distance to every
   training row exceeds about 37 (745 / 20): its ``predict_proba`` is then NaN (0 / 0;
   the warning is silenced) and ``predict`` gives it the first class. On raw pixels
-  (0-16) that is every test row, so the rbf kernel scores one class's share, 0.10; on
-  standardized digits it is a few percent of them. ``undefined_test_rows`` records the
+  that is every test row, so the rbf kernel scores one class's share, 0.10; on
+  standardized digits it is a few percent of them, and on unit input none (squared
+  distances there are 256 times smaller). ``undefined_test_rows`` records the
   fraction.
 - ``cluster``: ``AAEClusterer(n_clusters=10)`` on all digits against ``KMeans(10,
   n_init=10)`` and ``GaussianMixture(10)`` (full covariances, ``n_init=3``,
-  ``reg_covar=0.1``; see ``REG_COVAR``) on raw pixels, standardized and PCA(50) input (the
+  ``reg_covar=0.1``; see ``REG_COVAR``) on raw pixels, unit, standardized and PCA(50) input (the
   50 leading components of the raw pixels), and, when umap-learn is installed, the N2D
   recipe (McConville et al., 2019): umap-learn to 10 dimensions (``n_neighbors=10,
   min_dist=0.0``, fitted without the labels) followed by the same KMeans and
-  GaussianMixture, on raw and standardized input. Cluster accuracy with two rules --
+  GaussianMixture, on raw and standardized input (on unit input umap-learn finds the
+  same neighbours and weights as on raw pixels). Cluster accuracy with two rules --
   every cluster takes the majority label of its members, or (the paper's rule, §6) the
   label of the sample it is most confident about: the highest ``predict_proba`` for the
   AAE and GaussianMixture, the closest to the centroid for KMeans (on UMAP's embedding
@@ -38,7 +41,9 @@ and the same labels:
 
 The AAE estimators run with their defaults (only ``random_state`` and what the task
 needs, e.g. ``n_clusters=10``; "default" in the tables, "+params" when parameters are
-added) on standardized input (``--aae-inputs raw std`` adds raw pixels). ``--params``
+added) on standardized and on unit input (``--aae-inputs`` picks among ``std``, ``unit``
+and ``raw``). On pixel data, unit input suits the AAE models better than standardizing,
+which gives the near-constant border pixels as much weight as the strokes. ``--params``
 adds parameters to every AAE model, ``--semi-params`` and ``--cluster-params`` to that
 part's model only (on top of ``--params``), so that candidate settings are measured
 without editing the script. Peers' fit times include their input's preprocessing
@@ -58,7 +63,7 @@ settings).
 
     OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 python benchmarks/bench_family_digits.py
         [--seeds 0 1 2] [--parts semi cluster generate prior] [--params JSON]
-        [--semi-params JSON] [--cluster-params JSON] [--aae-inputs std raw]
+        [--semi-params JSON] [--cluster-params JSON] [--aae-inputs std unit raw]
         [--peers-only] [--reg-covar 0.1] [--quick]
 """
 
@@ -116,7 +121,10 @@ TEST_SIZE = 0.30
 SAMPLES_PER_CLASS = 100  # generate: sample(n, y=k) for every class k
 
 #: The inputs every peer of a part sees (the AAE models: --aae-inputs).
-INPUTS = {"semi": ("raw", "std"), "cluster": ("raw", "std", "pca50")}
+INPUTS = {"semi": ("raw", "unit", "std"), "cluster": ("raw", "unit", "std", "pca50")}
+#: The digits' pixel range: ``unit`` input is the raw pixels divided by it, so in [0, 1],
+#: as MNIST's pixels are divided by 255.
+PIXEL_RANGE = 16.0
 PCA_COMPONENTS = 50
 #: GaussianMixture's reg_covar. The default (1e-6) did not fail on seeds 0-9 (n_init=3),
 #: but scored lower: majority accuracy 0.736 / 0.652 / 0.766 on raw / standardized /
@@ -255,7 +263,7 @@ def _rbf_undefined(model, X):
         return float(np.mean(np.isnan(model.predict_proba(X)).any(axis=1)))
 
 
-def run_semi(X, y, seed, models, *, peers=True, aae_inputs=("std",), **_):
+def run_semi(X, y, seed, models, *, peers=True, aae_inputs=("std", "unit"), **_):
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=TEST_SIZE, stratify=y, random_state=seed
     )
@@ -270,6 +278,7 @@ def run_semi(X, y, seed, models, *, peers=True, aae_inputs=("std",), **_):
     scaler, scaler_seconds = _timed(lambda: StandardScaler().fit(X_train))
     inputs = {  # name: (train rows, test rows, seconds spent preparing them)
         "raw": (X_train, X_test, 0.0),
+        "unit": (X_train / PIXEL_RANGE, X_test / PIXEL_RANGE, 0.0),
         "std": (scaler.transform(X_train), scaler.transform(X_test), scaler_seconds),
     }
 
@@ -308,11 +317,11 @@ def _cluster_scores(y, clusters, confidence):
 def cluster_inputs(X, seed, names, use_umap=False):
     """The clustering inputs: {name: (rows, seconds spent preparing them)}.
 
-    ``raw``, ``std`` (scaler fitted on all rows), ``pca50`` (the leading components of
-    the raw pixels) and, with ``use_umap``, ``umap(raw)`` and ``umap(std)``: umap-learn's
-    embedding, fitted without the labels.
+    ``raw``, ``unit`` (raw / 16), ``std`` (scaler fitted on all rows), ``pca50`` (the
+    leading components of the raw pixels) and, with ``use_umap``, ``umap(raw)`` and
+    ``umap(std)``: umap-learn's embedding, fitted without the labels.
     """
-    out = {"raw": (X, 0.0)}
+    out = {"raw": (X, 0.0), "unit": (X / PIXEL_RANGE, 0.0)}
     out["std"] = _timed(lambda: StandardScaler().fit_transform(X))
     if "pca50" in names:
         out["pca50"] = _timed(lambda: PCA(PCA_COMPONENTS, random_state=seed).fit_transform(X))
@@ -342,7 +351,7 @@ def run_cluster(
     models,
     *,
     peers=True,
-    aae_inputs=("std",),
+    aae_inputs=("std", "unit"),
     reg_covar=REG_COVAR,
     use_umap=False,
     **_,
@@ -560,9 +569,9 @@ def main(argv=None):
     parser.add_argument(
         "--aae-inputs",
         nargs="+",
-        choices=("std", "raw"),
-        default=["std"],
-        help="inputs of the semi and cluster AAE models (default: standardized only)",
+        choices=("std", "unit", "raw"),
+        default=["std", "unit"],
+        help="inputs of the semi and cluster AAE models (default: standardized and raw / 16)",
     )
     parser.add_argument(
         "--peers-only", action="store_true", help="the semi and cluster peers, no AAE model"

@@ -21,9 +21,12 @@ Presets (``PRESETS`` below):
   reported is the last epoch's).
 
 Every preset trains the paper's model (``neighbor_weight=0``) for its whole epoch budget:
-convergence stopping is off (``n_iter_no_change`` = ``max_iter``). ``--variants paper
-improved`` also trains, beside it, the same preset with the neighbour-graph term
-(``neighbor_weight=1.0``, untuned), so that both can be reported.
+convergence stopping is off (``n_iter_no_change`` = ``max_iter``). ``--variants`` adds
+others beside it (or instead): ``improved`` is the same preset with the neighbour-graph
+term (``neighbor_weight=1.0``); ``defaults`` is the estimator as a user gets it (its
+defaults: the graph term, batch 256, its learning rates, its discriminator; for
+``AAEClassifier`` the denoising encoder and λ = 3) with only the preset's network sizes
+and epoch budget and the reconstruction loss that suits the scaling.
 
 Prints the machine, the settings, one JSON line per result and a table with the paper's
 figure next to each error; ``--json FILE`` appends the result rows to FILE. MNIST is
@@ -31,6 +34,13 @@ read from the MNIST folder (``--mnist DIR`` or ``$SKLEARN_AAE_MNIST``); nothing 
 downloaded. ``--toy`` shrinks everything (2,000 rows, 2x32 networks, 3 epochs, on the
 CPU, random data of MNIST's shape when there is no MNIST folder) to check the command
 line and the results file.
+
+``--peers`` also fits, on the same rows and labels, what a user would try first:
+``LabelSpreading(kernel="knn", n_neighbors=7)`` for the semi-supervised experiments,
+``KMeans(n_init=10)`` and (with umap-learn) umap-learn then KMeans for clustering, each
+scored as the AAE models are (``undefined_test_rows``: the test rows that label spreading
+leaves without a label distribution, which its ``predict`` gives the first class);
+``--peers-only`` fits the peers alone.
 
 ``--max-minutes M`` bounds each experiment's training (the ``gpu`` preset: 5 minutes):
 it then trains in warm-started steps of ``--epochs-per-fit`` epochs (continuing the same
@@ -41,12 +51,15 @@ and reports the epochs reached.
     python benchmarks/bench_mnist_semi.py --preset gpu --experiments semi100 --mnist DIR
     python benchmarks/bench_mnist_semi.py --preset gpu --experiments cluster16 --max-minutes 8
     python benchmarks/bench_mnist_semi.py --preset gpu --toy --device cpu
+    OMP_NUM_THREADS=1 python benchmarks/bench_mnist_semi.py --preset cpu --variants defaults \
+        --peers --preset-override '{"n_train": 60000, "semi": {"max_iter": 100}}'
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import importlib.util
 import json
 import time
 import warnings
@@ -56,6 +69,7 @@ import torch
 from _common import (
     PAPER_MODEL,
     TrainingDiverged,
+    UnsupervisedUMAP,
     append_results,
     emit,
     enable_tf32,
@@ -68,17 +82,29 @@ from _common import (
     schedule_for,
     stop_if_diverged,
 )
+from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.semi_supervised import LabelSpreading
 
 from sklearn_aae import AAEClassifier, AAEClusterer
 
 #: The paper's figures (Makhzani et al. 2015, Tables 2 and 3): test error in %, ± std.
 PAPER = {"semi100": (1.90, 0.10), "semi1000": (1.60, 0.08), "cluster16": (9.55, 2.05)}
 
-#: Estimator parameters of each variant, on top of the preset's.
-VARIANTS = {"paper": {"neighbor_weight": 0.0}, "improved": {"neighbor_weight": 1.0}}
+#: Estimator parameters of each variant, on top of the preset's. ``defaults`` is special:
+#: the estimator's own defaults (see ``DEFAULTS_FROM_PRESET``).
+VARIANTS = {
+    "paper": {"neighbor_weight": 0.0},
+    "improved": {"neighbor_weight": 1.0},
+    "defaults": {},
+}
+#: What the ``defaults`` variant takes from the preset's model; every other parameter is
+#: the estimator's default (batch size, learning rates, discriminator, graph term, ...),
+#: and the learning rates follow no schedule.
+DEFAULTS_FROM_PRESET = ("hidden_layer_sizes", "max_iter", "cuda_graphs")
 
 # Time on a GPU. Measured: one epoch of 60,000 rows of the AAETransformer with the
 # paper's 2x1000 networks at batch 100 with cuda_graphs=True takes 0.81 s on an H100
@@ -214,20 +240,24 @@ def prepare(preset, seed, data):
 def model_params(experiment, preset, seed, variant="paper", start_time=None):
     """The estimator's class and parameters for an experiment, with its schedule."""
     kind = "semi" if experiment.startswith("semi") else "cluster"
-    params = {**PAPER_MODEL, **preset[kind]}
+    if variant == "defaults":
+        params = {k: v for k, v in preset[kind].items() if k in DEFAULTS_FROM_PRESET}
+    else:
+        params = {**PAPER_MODEL, **preset[kind]}
     # Every preset trains its whole budget: no convergence stopping.
     params.setdefault("n_iter_no_change", params["max_iter"])
-    budget = None if preset["max_minutes"] is None else 60 * preset["max_minutes"]
-    rates, schedule = schedule_for(
-        preset,
-        params["batch_size"],
-        params["max_iter"],
-        start_time=start_time,
-        time_budget_s=budget,
-    )
-    params.update(rates)
-    if schedule is not None:
-        params["callbacks"] = [schedule]
+    if variant != "defaults":
+        budget = None if preset["max_minutes"] is None else 60 * preset["max_minutes"]
+        rates, schedule = schedule_for(
+            preset,
+            params["batch_size"],
+            params["max_iter"],
+            start_time=start_time,
+            time_budget_s=budget,
+        )
+        params.update(rates)
+        if schedule is not None:
+            params["callbacks"] = [schedule]
     params.update(VARIANTS[variant])
     params["reconstruction_loss"] = (
         "binary_crossentropy" if preset["scaling"] == "unit" else "squared_error"
@@ -243,17 +273,110 @@ def make_model(experiment, preset, seed, variant="paper", start_time=None):
     return cls(**params)
 
 
+def cluster_confidence(model, X):
+    """How sure a clusterer is of each cluster for each row: q(y|x), or minus the
+    distance to each centroid for KMeans (on umap-learn's embedding in a Pipeline)."""
+    if hasattr(model, "predict_proba"):
+        return model.predict_proba(X)
+    return -model.transform(X)
+
+
 def cluster_errors(model, y_train, X_train, X_test, y_test, n_clusters):
     """Test error (%) with the paper's rule and with the majority rule, clusters used."""
     test_clusters = model.predict(X_test)
     train_clusters = model.predict(X_train)
-    paper_rule = confident_labels(y_train, model.predict_proba(X_train))
+    paper_rule = confident_labels(y_train, cluster_confidence(model, X_train))
     majority = majority_labels(y_train, train_clusters, n_clusters)
     return (
         100 * float(np.mean(paper_rule[test_clusters] != y_test)),
         100 * float(np.mean(majority[test_clusters] != y_test)),
         int(np.unique(train_clusters).shape[0]),
     )
+
+
+def partial_labels(y_train, n_labels, seed):
+    """``y_train`` with all but ``n_labels`` stratified rows set to -1 (unlabelled)."""
+    labelled, _ = train_test_split(
+        np.arange(y_train.shape[0]), train_size=n_labels, stratify=y_train, random_state=seed
+    )
+    y_fit = np.full_like(y_train, -1)
+    y_fit[labelled] = y_train[labelled]
+    return y_fit
+
+
+#: N2D's umap-learn settings (as in bench_family_digits.py).
+UMAP_PARAMS = {"n_components": 10, "n_neighbors": 10, "min_dist": 0.0}
+
+
+def peers(experiment, seed):
+    """The peers of an experiment, as a user would try them: (name, unfitted estimator).
+
+    ``LabelSpreading`` with its knn kernel for the semi-supervised experiments (the rbf
+    kernel's n x n affinities do not fit in memory at 60 000 rows); KMeans and, when
+    umap-learn is installed, umap-learn followed by KMeans for clustering.
+    """
+    if experiment.startswith("semi"):
+        return [("LabelSpreading(knn, 7)", LabelSpreading(kernel="knn", n_neighbors=7))]
+    k = EXPERIMENTS[experiment]
+    out = [(f"KMeans({k}, n_init=10)", KMeans(k, n_init=10, random_state=seed))]
+    if importlib.util.find_spec("umap") is not None:
+        umap = UnsupervisedUMAP(random_state=seed, **UMAP_PARAMS)
+        kmeans = KMeans(k, n_init=10, random_state=seed)
+        out.append((f"UMAP(10)+KMeans({k}, n_init=10)", make_pipeline(umap, kmeans)))
+    return out
+
+
+def run_peer(experiment, seed, data, name, model):
+    """Fit a peer on the rows (and labels) the AAE model of ``run`` sees; its result row."""
+    X_train, y_train, X_test, y_test = data
+    start = time.monotonic()
+    if experiment.startswith("semi"):
+        model.fit(X_train, partial_labels(y_train, EXPERIMENTS[experiment], seed))
+        error_pct = 100 * (1 - model.score(X_test, y_test))
+        # A test row whose neighbours all went unreached by the spreading has no label
+        # distribution (NaN); predict then gives it the first class.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            undefined = np.isnan(model.predict_proba(X_test)).any(axis=1).mean()
+        extra = {"undefined_test_rows": float(undefined)}
+    else:
+        model.fit(X_train)
+        error_pct, majority, used = cluster_errors(
+            model, y_train, X_train, X_test, y_test, EXPERIMENTS[experiment]
+        )
+        extra = {"error_majority_pct": majority, "clusters_used": used}
+    seconds = time.monotonic() - start
+    paper = "{:.2f} ± {:.2f}".format(*PAPER[experiment])
+    if "undefined_test_rows" in extra:
+        note = f"{100 * extra['undefined_test_rows']:.1f} % of test rows undefined (NaN)"
+    else:
+        note = f"majority rule: {majority:.2f} %, {used} clusters used"
+    return {
+        "bench": "mnist_paper_tables",
+        "experiment": experiment,
+        "variant": f"peer: {name}",
+        "seed": seed,
+        "error_pct": float(error_pct),
+        "paper_error_pct": paper,
+        **extra,
+        "n_train": int(X_train.shape[0]),
+        "device": "cpu",
+        "epochs": None,
+        "fit_seconds": seconds,
+        "metric": "error_pct",
+        "value": float(error_pct),
+        "value_sem": None,
+        "paper": paper,
+        "epochs_planned": None,
+        "gpu": None,
+        "fit_minutes": seconds / 60,
+        "max_minutes": None,
+        "batch_size": None,
+        "learning_rate": None,
+        "discriminator_learning_rate": None,
+        "lr_rule": None,
+        "note": note,
+    }
 
 
 def run(experiment, preset, seed, data, variant="paper"):
@@ -264,12 +387,7 @@ def run(experiment, preset, seed, data, variant="paper"):
     cls, built = model_params(experiment, preset, seed, variant, start_time=start)
     model = cls(**built)
     if kind == "semi":
-        n_labels = EXPERIMENTS[experiment]
-        labelled, _ = train_test_split(
-            np.arange(y_train.shape[0]), train_size=n_labels, stratify=y_train, random_state=seed
-        )
-        y_fit = np.full_like(y_train, -1)
-        y_fit[labelled] = y_train[labelled]
+        y_fit = partial_labels(y_train, EXPERIMENTS[experiment], seed)
 
         def error():
             return 100 * (1 - model.score(X_test, y_test))
@@ -354,9 +472,10 @@ def run(experiment, preset, seed, data, variant="paper"):
         "epochs_planned": int(params["max_iter"]),
         "gpu": torch.cuda.get_device_name() if model.device_.type == "cuda" else None,
         "fit_minutes": seconds / 60,
-        "batch_size": int(params["batch_size"]),
-        "learning_rate": float(params["learning_rate"]),
-        "discriminator_learning_rate": float(params["discriminator_learning_rate"]),
+        # The model's own: the defaults variant leaves them to the estimator.
+        "batch_size": int(model.batch_size),
+        "learning_rate": float(model.learning_rate),
+        "discriminator_learning_rate": float(model.discriminator_learning_rate),
         "lr_rule": "none" if not schedule else schedule["rule"],
         "diverged": diverged,
         "note": "; ".join(notes) or None,
@@ -374,9 +493,16 @@ def main(argv=None):
         nargs="+",
         choices=list(VARIANTS),
         default=["paper"],
-        help="paper: the paper's model; improved: with the neighbour-graph term as well",
+        help="paper: the paper's model; improved: with the neighbour-graph term as well; "
+        "defaults: the estimator's own defaults",
     )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="also fit the peers (LabelSpreading; KMeans, umap-learn + KMeans) on the same rows",
+    )
+    parser.add_argument("--peers-only", action="store_true", help="the peers, no AAE model")
     parser.add_argument(
         "--mnist",
         default=None,
@@ -415,7 +541,7 @@ def main(argv=None):
     if args.device is not None:
         preset["device"] = args.device
     device = preset["device"]
-    if device.startswith("cuda") and not torch.cuda.is_available():
+    if device.startswith("cuda") and not torch.cuda.is_available() and not args.peers_only:
         raise SystemExit(
             f"--preset {args.preset} needs CUDA, which this machine does not have "
             "(--device cpu to try it)."
@@ -433,8 +559,15 @@ def main(argv=None):
     for seed in args.seeds:
         data = prepare(preset, seed, raw)
         for experiment in args.experiments:
-            for variant in args.variants:
-                row = run(experiment, preset, seed, data, variant)
+            variants = [] if args.peers_only else args.variants
+            runs = [(run, (experiment, preset, seed, data, v)) for v in variants]
+            if args.peers or args.peers_only:
+                runs += [
+                    (run_peer, (experiment, seed, data, name, model))
+                    for name, model in peers(experiment, seed)
+                ]
+            for fit_and_score, arguments in runs:
+                row = fit_and_score(*arguments)
                 row["preset"] = args.preset + (" (toy)" if args.toy else "")
                 emit(row)
                 append_results(args.json, [row])
@@ -446,7 +579,9 @@ def main(argv=None):
     if len(args.seeds) > 1:
         print()
         for experiment in args.experiments:
-            for variant in args.variants:
+            # every model and peer of the experiment, in the order they ran
+            ran = dict.fromkeys(r["variant"] for r in rows if r["experiment"] == experiment)
+            for variant in ran:
                 errors = [
                     r["error_pct"]
                     for r in rows

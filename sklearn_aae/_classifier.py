@@ -179,7 +179,8 @@ class AAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, Transforme
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data, ideally scaled (e.g. ``StandardScaler``).
+            Training data, scaled: ``StandardScaler`` for tabular data, images divided
+            by their pixel range (``X / 255``).
         y : array-like of shape (n_samples,)
             Class labels; -1 marks an unlabelled sample (scikit-learn's semi-supervised
             convention). Every class must have at least one labelled sample.

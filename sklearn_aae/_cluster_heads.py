@@ -172,7 +172,8 @@ class AAEClusterHeadTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixi
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data, ideally scaled (e.g. ``StandardScaler``).
+            Training data, scaled: ``StandardScaler`` for tabular data, images divided
+            by their pixel range (``X / 255``).
         y : array-like of shape (n_samples,), default=None
             Class labels with -1 for unlabelled samples; used only when
             ``use_labels=True``.

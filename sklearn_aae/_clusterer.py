@@ -170,7 +170,8 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data, ideally scaled (e.g. ``StandardScaler``).
+            Training data, scaled: ``StandardScaler`` for tabular data, images divided
+            by their pixel range (``X / 255``).
         y : None
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None

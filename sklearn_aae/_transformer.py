@@ -178,7 +178,8 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAAE)
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data, ideally scaled (e.g. ``StandardScaler``).
+            Training data, scaled: ``StandardScaler`` for tabular data, images divided
+            by their pixel range (``X / 255``).
         y : array-like of shape (n_samples,), default=None
             Class labels, used only when ``labels`` is set (-1 marks unlabelled samples
             with ``labels="prior"``); ignored otherwise.

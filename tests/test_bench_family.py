@@ -86,6 +86,9 @@ def test_semi_peers_on_every_input(digits):
     assert rbf["raw"]["undefined_test_rows"] == 1.0
     assert rbf["raw"]["accuracy"] == pytest.approx(0.1, abs=0.01)
     assert rbf["std"]["undefined_test_rows"] < 0.2
+    # On pixels / 16 the squared distances are 256 times smaller: no row underflows.
+    assert rbf["unit"]["undefined_test_rows"] == 0.0
+    assert rbf["unit"]["accuracy"] > 0.9
     assert all(r["fit_seconds"] >= r["input_seconds"] >= 0 for r in rows)
 
 

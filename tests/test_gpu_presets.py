@@ -19,9 +19,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from numpy.testing import assert_array_equal
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.pipeline import make_pipeline
+from sklearn.semi_supervised import LabelSpreading
 from skorch.callbacks import Callback
 
-from sklearn_aae import TrainingInterruptedWarning
+from sklearn_aae import AAEClassifier, TrainingInterruptedWarning
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -145,6 +150,22 @@ def test_every_preset_trains_its_whole_budget_with_the_papers_model():
     assert SEMI_GPU["semi"]["cuda_graphs"] and SEMI_GPU["cluster"]["cuda_graphs"]
 
 
+@pytest.mark.parametrize("experiment", sorted(bench_mnist_semi.EXPERIMENTS))
+def test_the_defaults_variant_is_the_estimator_as_users_get_it(experiment):
+    preset = bench_mnist_semi.PRESETS["cpu"]
+    cls, params = bench_mnist_semi.model_params(experiment, preset, seed=0, variant="defaults")
+    model = cls(**params)
+    kind = "semi" if experiment.startswith("semi") else "cluster"
+    assert model.max_iter == model.n_iter_no_change == preset[kind]["max_iter"]
+    assert model.hidden_layer_sizes == preset[kind]["hidden_layer_sizes"]
+    assert "callbacks" not in params  # no schedule: the estimator's constant rates
+    default = cls()
+    for name in ("batch_size", "learning_rate", "neighbor_weight", "input_noise"):
+        assert getattr(model, name) == getattr(default, name), name
+    assert model.neighbor_weight > 0 and model.batch_size != preset[kind]["batch_size"]
+    assert model.reconstruction_loss == "binary_crossentropy"  # the cpu preset's unit pixels
+
+
 # -- training with the presets' estimators and callbacks, on the CPU -----------------------
 def rates_per_epoch(model):
     history = model.net_.history
@@ -238,6 +259,51 @@ def test_mnist_runs_report_every_field(tmp_path):
     assert [r["variant"] for r in rows] == ["paper", "improved", "paper"]
     assert rows[1]["params"]["neighbor_weight"] == 1.0
     assert "majority rule" in rows[2]["note"]
+    check_results_file(tmp_path, rows)
+
+
+def test_mnist_peers_see_the_rows_and_labels_of_the_aae_models(tmp_path, monkeypatch):
+    X, y = mnist_like(1800)
+    data = X[:1500], y[:1500], X[1500:], y[1500:]
+    seen = {}  # what each model's fit received
+
+    def recording(name, fit):
+        def wrapper(self, X, y=None, **kwargs):
+            seen[name] = (X, None if y is None else np.array(y))
+            return fit(self, X, y, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(AAEClassifier, "fit", recording("aae", AAEClassifier.fit))
+    monkeypatch.setattr(LabelSpreading, "fit", recording("peer", LabelSpreading.fit))
+    preset = on_cpu(SEMI_GPU, n_train=1500, max_minutes=None)
+    preset["semi"] = {**preset["semi"], **TINY, "max_iter": 1}
+    bench_mnist_semi.run("semi100", preset, 3, data)
+    name, model = bench_mnist_semi.peers("semi100", seed=3)[0]
+    rows = [bench_mnist_semi.run_peer("semi100", 3, data, name, model)]
+    assert seen["peer"][0] is seen["aae"][0] is data[0]  # the same rows
+    assert_array_equal(seen["peer"][1], seen["aae"][1])  # the same 100 labels
+    assert (seen["peer"][1] >= 0).sum() == 100
+    assert 0 <= rows[0]["undefined_test_rows"] <= 1
+
+    # Any clusterer: q(y|x) where there is one, minus the distance to each centroid of
+    # a KMeans at the end of a Pipeline (umap-learn's, standing in for PCA here).
+    for name, model in [
+        ("KMeans", KMeans(16, n_init=2, random_state=0)),
+        ("PCA+KMeans", make_pipeline(PCA(10, random_state=0), KMeans(16, n_init=2))),
+    ]:
+        rows.append(bench_mnist_semi.run_peer("cluster16", 0, data, name, model))
+        confidence = bench_mnist_semi.cluster_confidence(model, data[0])
+        assert confidence.shape == (1500, 16)
+        assert_array_equal(confidence.argmax(axis=1), model.predict(data[0]))
+    assert [r["variant"] for r in rows] == [
+        "peer: LabelSpreading(knn, 7)",
+        "peer: KMeans",
+        "peer: PCA+KMeans",
+    ]
+    for row in rows:
+        assert row["value"] == row["error_pct"] and 0 <= row["value"] <= 100
+    assert "majority rule" in rows[1]["note"] and rows[1]["clusters_used"] <= 16
     check_results_file(tmp_path, rows)
 
 

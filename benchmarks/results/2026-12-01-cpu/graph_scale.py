@@ -67,7 +67,9 @@ def transformer(seed, X, y):
 
 def family_models(seed, X, y):
     for part, run in (("semi", family.run_semi), ("cluster", family.run_cluster)):
-        for row in run(X, y, seed, family.aae_models(part, False, {}), peers=False):
+        models = family.aae_models(part, False, {})
+        # standardized input only, as when the logs were written
+        for row in run(X, y, seed, models, peers=False, aae_inputs=("std",)):
             yield {
                 k: row[k]
                 for k in ("model", "accuracy", "accuracy_majority", "ari", "nmi")
