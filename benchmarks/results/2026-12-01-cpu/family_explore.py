@@ -8,7 +8,8 @@ classification, on the split and labels of ``bench_family_digits.py``):
   ``LabelSpreading(kernel="knn", n_neighbors=7)`` spreads to every training row, (c)
   then twice more on its own predictions for the unlabelled rows (self-training);
   LabelSpreading itself beside them.
-- ``merge``: AAEClusterer with 20 or 30 categories, then merged into 10 clusters by
+- ``merge``: AAEClusterer with 10 categories (the defaults, a baseline on each input), or
+  with 20 or 30 categories, then merged into 10 clusters by
   average linkage on the neighbour graph (UMAP's fuzzy kNN graph of the input, 15
   neighbours): the two groups with the largest edge weight between them per product of
   their sizes merge first, on hard or soft (``predict_proba``) memberships.
@@ -108,6 +109,10 @@ def part_merge(X, y, seed):
     inputs = {"std": StandardScaler().fit_transform(X), "unit": X / PIXEL_RANGE}
     for name, rows in inputs.items():
         graph = fuzzy_graph(rows)
+        # the baseline: 10 categories, the defaults, on the same input
+        out[f"{name} 10 categories"] = majority_accuracy(
+            y, AAEClusterer(10, random_state=seed).fit(rows).labels_
+        )
         for k in (20, 30):
             model = AAEClusterer(k, random_state=seed).fit(rows)
             clusters, proba = model.labels_, model.predict_proba(rows)
