@@ -15,6 +15,7 @@ import platform
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -497,6 +498,33 @@ def main(argv=None):
 
 if __name__ == "__main__":
     main()
+
+
+#: N2D (McConville et al., 2019): the umap-learn embedding that the clustering peers
+#: (KMeans, GaussianMixture) run on.
+N2D_UMAP_PARAMS = {"n_components": 10, "n_neighbors": 10, "min_dist": 0.0}
+
+
+def cluster_confidence(model, X):
+    """How sure a fitted clusterer is of each cluster for each row (the paper's rule, §6).
+
+    q(y|x) for a model with ``predict_proba`` (the AAE, GaussianMixture); minus the
+    distance to each centroid otherwise (KMeans, also at the end of a Pipeline).
+    """
+    if hasattr(model, "predict_proba"):
+        return model.predict_proba(X)
+    return -model.transform(X)
+
+
+def undefined_rows(model, X):
+    """Fraction of rows a label-spreading model leaves without a label distribution.
+
+    Their ``predict_proba`` is NaN (every affinity underflows, or no labelled row was
+    reached) and ``predict`` gives them the first class.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(np.mean(np.isnan(model.predict_proba(X)).any(axis=1)))
 
 
 class UnsupervisedUMAP:

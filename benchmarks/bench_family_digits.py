@@ -77,7 +77,16 @@ import warnings
 
 import numpy as np
 import torch
-from _common import UnsupervisedUMAP, emit, machine_info, print_header, print_table
+from _common import (
+    N2D_UMAP_PARAMS,
+    UnsupervisedUMAP,
+    cluster_confidence,
+    emit,
+    machine_info,
+    print_header,
+    print_table,
+    undefined_rows,
+)
 from scipy.stats import wilcoxon
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits
@@ -134,7 +143,7 @@ PCA_COMPONENTS = 50
 #: 0.858 / 0.124 / 0.860. The UMAP peers (about 0.93) stay the best peers either way.
 REG_COVAR = 0.1
 #: N2D: umap-learn's embedding the clusterers run on (McConville et al., 2019).
-UMAP_PARAMS = {"n_components": 10, "n_neighbors": 10, "min_dist": 0.0}
+UMAP_PARAMS = N2D_UMAP_PARAMS
 
 #: The figures each part is judged by (best peer, paired comparison), then the others.
 METRICS = {
@@ -226,13 +235,6 @@ def cluster_peers(seed, reg_covar=REG_COVAR):
     ]
 
 
-def _confidence(model, X):
-    """How sure a fitted clusterer is of each cluster for each row (the paper's rule)."""
-    if isinstance(model, KMeans):
-        return -model.transform(X)
-    return model.predict_proba(X)
-
-
 def _timed(fn):
     t0 = time.perf_counter()
     out = fn()
@@ -256,13 +258,6 @@ def _record(settings, name, input_, params, seconds, input_seconds=0.0, **scores
 
 
 # -- the four parts --------------------------------------------------------------------------
-def _rbf_undefined(model, X):
-    """Fraction of rows where every rbf affinity underflows (NaN ``predict_proba``)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return float(np.mean(np.isnan(model.predict_proba(X)).any(axis=1)))
-
-
 def run_semi(X, y, seed, models, *, peers=True, aae_inputs=("std", "unit"), **_):
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=TEST_SIZE, stratify=y, random_state=seed
@@ -292,7 +287,7 @@ def run_semi(X, y, seed, models, *, peers=True, aae_inputs=("std", "unit"), **_)
                 seconds = _fit_timed(model, train, y_partial)
             scores = {"accuracy": float(model.score(test, y_test))}
             if params.get("kernel") == "rbf":
-                scores["undefined_test_rows"] = _rbf_undefined(model, test)
+                scores["undefined_test_rows"] = undefined_rows(model, test)
             rows.append(_record("-", name, input_, params, seconds, input_seconds, **scores))
     for input_ in aae_inputs:
         train, test, _ = inputs[input_]
@@ -368,7 +363,7 @@ def run_cluster(
         rows_in, input_seconds = inputs[key]
         for name, params, model in cluster_peers(seed, reg_covar):
             seconds = _fit_timed(model, rows_in)
-            scores = _cluster_scores(y, model.predict(rows_in), _confidence(model, rows_in))
+            scores = _cluster_scores(y, model.predict(rows_in), cluster_confidence(model, rows_in))
             if prefix:
                 params = {"umap": UMAP_PARAMS, **params}
             rows.append(

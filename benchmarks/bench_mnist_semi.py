@@ -36,7 +36,7 @@ CPU, random data of MNIST's shape when there is no MNIST folder) to check the co
 line and the results file.
 
 ``--peers`` also fits, on the same rows and labels, what a user would try first:
-``LabelSpreading(kernel="knn", n_neighbors=7)`` for the semi-supervised experiments,
+``LabelSpreading(kernel="knn")`` with 7 and 10 neighbours for the semi-supervised ones,
 ``KMeans(n_init=10)`` and (with umap-learn) umap-learn then KMeans for clustering, each
 scored as the AAE models are (``undefined_test_rows``: the test rows that label spreading
 leaves without a label distribution, which its ``predict`` gives the first class);
@@ -67,10 +67,12 @@ import warnings
 import numpy as np
 import torch
 from _common import (
+    N2D_UMAP_PARAMS,
     PAPER_MODEL,
     TrainingDiverged,
     UnsupervisedUMAP,
     append_results,
+    cluster_confidence,
     emit,
     enable_tf32,
     fit_within,
@@ -81,6 +83,7 @@ from _common import (
     print_table,
     schedule_for,
     stop_if_diverged,
+    undefined_rows,
 )
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
@@ -273,14 +276,6 @@ def make_model(experiment, preset, seed, variant="paper", start_time=None):
     return cls(**params)
 
 
-def cluster_confidence(model, X):
-    """How sure a clusterer is of each cluster for each row: q(y|x), or minus the
-    distance to each centroid for KMeans (on umap-learn's embedding in a Pipeline)."""
-    if hasattr(model, "predict_proba"):
-        return model.predict_proba(X)
-    return -model.transform(X)
-
-
 def cluster_errors(model, y_train, X_train, X_test, y_test, n_clusters):
     """Test error (%) with the paper's rule and with the majority rule, clusters used."""
     test_clusters = model.predict(X_test)
@@ -304,23 +299,23 @@ def partial_labels(y_train, n_labels, seed):
     return y_fit
 
 
-#: N2D's umap-learn settings (as in bench_family_digits.py).
-UMAP_PARAMS = {"n_components": 10, "n_neighbors": 10, "min_dist": 0.0}
-
-
 def peers(experiment, seed):
     """The peers of an experiment, as a user would try them: (name, unfitted estimator).
 
-    ``LabelSpreading`` with its knn kernel for the semi-supervised experiments (the rbf
-    kernel's n x n affinities do not fit in memory at 60 000 rows); KMeans and, when
-    umap-learn is installed, umap-learn followed by KMeans for clustering.
+    ``LabelSpreading`` with its knn kernel, 7 (its default) and 10 neighbours, for the
+    semi-supervised experiments (the rbf kernel's dense n x n affinities, 29 GB at 60 000
+    rows, do not fit in the project machine's memory); KMeans and, when umap-learn is
+    installed, umap-learn followed by KMeans for clustering.
     """
     if experiment.startswith("semi"):
-        return [("LabelSpreading(knn, 7)", LabelSpreading(kernel="knn", n_neighbors=7))]
+        return [
+            (f"LabelSpreading(knn, {k})", LabelSpreading(kernel="knn", n_neighbors=k))
+            for k in (7, 10)
+        ]
     k = EXPERIMENTS[experiment]
     out = [(f"KMeans({k}, n_init=10)", KMeans(k, n_init=10, random_state=seed))]
     if importlib.util.find_spec("umap") is not None:
-        umap = UnsupervisedUMAP(random_state=seed, **UMAP_PARAMS)
+        umap = UnsupervisedUMAP(random_state=seed, **N2D_UMAP_PARAMS)
         kmeans = KMeans(k, n_init=10, random_state=seed)
         out.append((f"UMAP(10)+KMeans({k}, n_init=10)", make_pipeline(umap, kmeans)))
     return out
@@ -333,12 +328,7 @@ def run_peer(experiment, seed, data, name, model):
     if experiment.startswith("semi"):
         model.fit(X_train, partial_labels(y_train, EXPERIMENTS[experiment], seed))
         error_pct = 100 * (1 - model.score(X_test, y_test))
-        # A test row whose neighbours all went unreached by the spreading has no label
-        # distribution (NaN); predict then gives it the first class.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            undefined = np.isnan(model.predict_proba(X_test)).any(axis=1).mean()
-        extra = {"undefined_test_rows": float(undefined)}
+        extra = {"undefined_test_rows": undefined_rows(model, X_test)}
     else:
         model.fit(X_train)
         error_pct, majority, used = cluster_errors(

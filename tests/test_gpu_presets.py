@@ -293,7 +293,7 @@ def test_mnist_peers_see_the_rows_and_labels_of_the_aae_models(tmp_path, monkeyp
         ("PCA+KMeans", make_pipeline(PCA(10, random_state=0), KMeans(16, n_init=2))),
     ]:
         rows.append(bench_mnist_semi.run_peer("cluster16", 0, data, name, model))
-        confidence = bench_mnist_semi.cluster_confidence(model, data[0])
+        confidence = _common.cluster_confidence(model, data[0])
         assert confidence.shape == (1500, 16)
         assert_array_equal(confidence.argmax(axis=1), model.predict(data[0]))
     assert [r["variant"] for r in rows] == [
