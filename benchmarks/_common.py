@@ -343,6 +343,7 @@ PAPER_MODEL = {
     "learning_rate": 1e-3,
     "discriminator_learning_rate": 5e-4,
     "gradient_penalty_interval": 1,
+    "adversarial_update": "alternating",
 }
 
 

@@ -20,10 +20,11 @@ Presets (``PRESETS`` below):
   it prints the test error so far (a curve to read, not to choose from: the figure
   reported is the last epoch's).
 
-Every preset trains the paper's model (``neighbor_weight=0``) for its whole epoch budget:
-convergence stopping is off (``n_iter_no_change`` = ``max_iter``). ``--variants`` adds
-others beside it (or instead): ``improved`` is the same preset with the neighbour-graph
-term (``neighbor_weight=1.0``); ``defaults`` is the estimator as a user gets it (its
+Every preset trains the paper's model (``neighbor_weight=0``,
+``adversarial_update="alternating"``) for its whole epoch budget: convergence stopping
+is off (``n_iter_no_change`` = ``max_iter``). ``--variants`` adds others beside it (or
+instead): ``improved`` is the same preset with the neighbour-graph term
+(``neighbor_weight=1.0``); ``defaults`` is the estimator as a user gets it (its
 defaults: the graph term, batch 256, its learning rates, its discriminator; for
 ``AAEClassifier`` the denoising encoder and λ = 3) with only the preset's network sizes
 and epoch budget and the reconstruction loss that suits the scaling.

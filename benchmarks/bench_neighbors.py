@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import gc
 import itertools
+import json
 import resource
 import time
 import warnings
@@ -88,7 +89,10 @@ def digits_part(args, umap_ok):
     for k in args.components:
         for seed in args.seeds:
             for name, weight in runs:
-                pipe = make_pipeline(StandardScaler(), reducer(name, weight, k, seed), SVC())
+                aae_params = args.params if name == "aae" else {}
+                pipe = make_pipeline(
+                    StandardScaler(), reducer(name, weight, k, seed, **aae_params), SVC()
+                )
                 start = time.perf_counter()
                 scores = cross_val_score(pipe, X, y, cv=cv)
                 yield {
@@ -115,6 +119,7 @@ def prior_part(args):
                     seed,
                     adversarial_weight=lam,
                     n_iter_no_change=10_000,
+                    **args.params,
                 )
                 start = time.perf_counter()
                 Z = aae.fit_transform(X)
@@ -256,6 +261,12 @@ def main(argv=None):
         "--mnist-scaling", nargs="+", choices=["standard", "raw"], default=["standard", "raw"]
     )
     parser.add_argument("--no-umap", action="store_true")
+    parser.add_argument(
+        "--params",
+        type=json.loads,
+        default={},
+        help="AAE parameters (a JSON object) on top of the defaults (digits, prior)",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     warnings.simplefilter("ignore", ConvergenceWarning)

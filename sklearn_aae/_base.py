@@ -157,6 +157,7 @@ class BaseAAE(BaseEstimator):
         "discriminator_noise": [Interval(Real, 0, None, closed="left")],
         "gradient_penalty": [Interval(Real, 0, None, closed="left")],
         "gradient_penalty_interval": [Interval(Integral, 1, None, closed="left")],
+        "adversarial_update": [StrOptions({"auto", "alternating", "joint"})],
         "input_noise": [Interval(Real, 0, None, closed="left")],
         "neighbor_weight": [Interval(Real, 0, None, closed="left")],
         "n_neighbors": [Interval(Integral, 2, None, closed="left")],
@@ -194,6 +195,7 @@ class BaseAAE(BaseEstimator):
         discriminator_noise=0.0,
         gradient_penalty=10.0,
         gradient_penalty_interval=4,
+        adversarial_update="auto",
         input_noise=0.0,
         neighbor_weight=0.0,
         n_neighbors=15,
@@ -227,6 +229,7 @@ class BaseAAE(BaseEstimator):
         self.discriminator_noise = discriminator_noise
         self.gradient_penalty = gradient_penalty
         self.gradient_penalty_interval = gradient_penalty_interval
+        self.adversarial_update = adversarial_update
         self.input_noise = input_noise
         self.neighbor_weight = neighbor_weight
         self.n_neighbors = n_neighbors
@@ -393,6 +396,17 @@ class BaseAAE(BaseEstimator):
         net.initialize()
         return net
 
+    def _adversarial_update(self):
+        """Return the encoder update to train with, "auto" resolved.
+
+        "auto" is "joint" without the neighbour-graph term and the paper's
+        "alternating" with it: with the term, the joint step clustered digits less well
+        (``AAEClusterer``, 5 seeds of 5) and gave no better 2-D codes.
+        """
+        if self.adversarial_update != "auto":
+            return self.adversarial_update
+        return "joint" if self.neighbor_weight == 0 else "alternating"
+
     def _configure_net(self, net):
         """Copy the training hyper-parameters onto the net (also for warm starts)."""
         net.set_params(
@@ -405,6 +419,7 @@ class BaseAAE(BaseEstimator):
         net.discriminator_noise = float(self.discriminator_noise)
         net.gradient_penalty = float(self.gradient_penalty)
         net.gradient_penalty_interval = int(self.gradient_penalty_interval)
+        net.adversarial_update = self._adversarial_update()
         net.input_noise = float(self.input_noise)
         net.precision = self.precision
         net.cuda_graphs = bool(self.cuda_graphs)

@@ -35,9 +35,9 @@ class AAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, Transforme
     denoising (``input_noise=0.3``, the paper's setting for this model; in units of X,
     so scale X first), ``adversarial_weight=3.0``, and the neighbour-graph term is on
     (``neighbor_weight=1.0``): neighbouring samples share their class, so the labels
-    spread along the graph of the data. The paper's model is ``neighbor_weight=0``
-    (with ``input_noise=0.3``); see the benchmarks page for both against
-    ``LabelSpreading`` and self-training.
+    spread along the graph of the data. The paper's model is ``neighbor_weight=0,
+    adversarial_update="alternating"`` (with ``input_noise=0.3``); see the benchmarks
+    page for both against ``LabelSpreading`` and self-training.
 
     Parameters
     ----------
@@ -98,6 +98,7 @@ class AAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, Transforme
         discriminator_noise=0.0,
         gradient_penalty=10.0,
         gradient_penalty_interval=4,
+        adversarial_update="auto",
         input_noise=0.3,
         neighbor_weight=1.0,
         n_neighbors=15,
@@ -133,6 +134,7 @@ class AAEClassifier(ClassNamePrefixFeaturesOutMixin, ClassifierMixin, Transforme
             discriminator_noise=discriminator_noise,
             gradient_penalty=gradient_penalty,
             gradient_penalty_interval=gradient_penalty_interval,
+            adversarial_update=adversarial_update,
             input_noise=input_noise,
             neighbor_weight=neighbor_weight,
             n_neighbors=n_neighbors,

@@ -29,7 +29,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
     neighbours in the data are asked to share their category, as SCAN does, while the
     categorical prior keeps every category in use. It lifted the majority-label accuracy
     on digits from about 0.62 to 0.80-0.86, depending on the seeds (see the benchmarks
-    page). The paper's model is ``neighbor_weight=0``.
+    page). The paper's model is ``neighbor_weight=0, adversarial_update="alternating"``.
 
     Parameters
     ----------
@@ -104,6 +104,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         discriminator_noise=0.0,
         gradient_penalty=10.0,
         gradient_penalty_interval=4,
+        adversarial_update="auto",
         input_noise=0.0,
         neighbor_weight=1.0,
         n_neighbors=15,
@@ -138,6 +139,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
             discriminator_noise=discriminator_noise,
             gradient_penalty=gradient_penalty,
             gradient_penalty_interval=gradient_penalty_interval,
+            adversarial_update=adversarial_update,
             input_noise=input_noise,
             neighbor_weight=neighbor_weight,
             n_neighbors=n_neighbors,

@@ -24,13 +24,34 @@ ENCODERS = ("deterministic", "gaussian", "universal")
 LABEL_USES = (None, "prior", "decoder")
 
 
+class Linear(nn.Linear):
+    """``nn.Linear`` whose CPU inference gives each row the same result at any position.
+
+    Inference runs the networks on blocks of a fixed number of rows
+    (``_runtime.apply_in_blocks``), but a row may sit anywhere in its block. MKL's
+    kernels for x·Wᵀ treat the rows of a block in tiles, and on some instruction sets
+    (SSE4.2, AVX2) the rows at a tile's edge, or every row when there are few outputs,
+    are summed in another order: a row's output then changes with its position. Computed
+    as (W·xᵀ)ᵀ, the rows become the columns of the product, which every kernel set
+    tested sums alike whatever their position. Training (autograd) and other devices
+    take ``nn.Linear``'s own path.
+    """
+
+    def forward(self, x):
+        if x.device.type != "cpu" or not torch.is_inference_mode_enabled() or x.dim() != 2:
+            return super().forward(x)
+        if self.bias is None:
+            return torch.mm(self.weight, x.T).T
+        return torch.addmm(self.bias.unsqueeze(1), self.weight, x.T).T
+
+
 def _mlp(n_in, hidden_layer_sizes, n_out):
     """``Linear -> ReLU`` blocks, then a linear output layer."""
     layers = []
     for width in hidden_layer_sizes:
-        layers += [nn.Linear(n_in, width), nn.ReLU()]
+        layers += [Linear(n_in, width), nn.ReLU()]
         n_in = width
-    layers.append(nn.Linear(n_in, n_out))
+    layers.append(Linear(n_in, n_out))
     return nn.Sequential(*layers)
 
 
@@ -158,7 +179,7 @@ class AAEModule(nn.Module):
         self.heads = (
             None
             if cluster_heads is None
-            else nn.Linear(cluster_heads, encoder.n_components, bias=False)
+            else Linear(cluster_heads, encoder.n_components, bias=False)
         )
 
     def autoencoder_parameters(self):

@@ -19,6 +19,11 @@ One mini-batch runs the paper's phases (§2, §5):
 3. semi-supervised classification (models with a categorical code and labels only): the
    encoder's q(y|x) steps on the cross-entropy of a labelled mini-batch.
 
+With ``adversarial_update="joint"`` the encoder's adversarial loss joins the
+reconstruction loss in a single encoder/decoder step, taken after the discriminators'
+step on the same codes: one encoder pass and one backward pass fewer per mini-batch.
+``"alternating"`` is the paper's separate steps.
+
 The variants of the paper differ only in what the decoder and the discriminators see;
 ``AAEModule`` (``_networks.py``) decides that, this loop is the same for all.
 
@@ -227,13 +232,30 @@ class EpochProgress:
         self.bar.close()
 
 
+def _cloned(state):
+    """Copy a (nested) state dict, its tensors cloned rather than shared.
+
+    ``copy.deepcopy`` takes about four times as long for the many small tensors of an
+    optimizer's state, and a snapshot is taken after every epoch.
+    """
+    if isinstance(state, torch.Tensor):
+        return state.detach().clone()
+    if isinstance(state, dict):
+        return {key: _cloned(value) for key, value in state.items()}
+    if isinstance(state, list | tuple):
+        return type(state)(_cloned(value) for value in state)
+    return copy.deepcopy(state)
+
+
 class AAENet(NeuralNet):
     """skorch net for the adversarial autoencoders (private).
 
     Parameters beyond skorch's: ``adversarial_weight`` (λ), ``discriminator_lr``,
     ``discriminator_noise`` (std of Gaussian noise on the discriminators' inputs),
     ``gradient_penalty`` (R1 weight), ``gradient_penalty_interval`` (lazy R1: the
-    penalty every that many steps, its weight times as much), ``input_noise`` (std of
+    penalty every that many steps, its weight times as much), ``adversarial_update``
+    ("alternating": the paper's separate reconstruction and generator steps; "joint":
+    one encoder/decoder step on both losses), ``input_noise`` (std of
     Gaussian noise on the encoder's input), ``precision`` ("float32", or "bfloat16"
     autocast of the forward passes), ``cuda_graphs`` (replay the step from a CUDA
     graph on CUDA devices, see ``_cuda_graphs.py``), ``reconstruction_loss``,
@@ -257,6 +279,7 @@ class AAENet(NeuralNet):
         discriminator_noise=0.0,
         gradient_penalty=10.0,
         gradient_penalty_interval=1,
+        adversarial_update="alternating",
         input_noise=0.0,
         precision="float32",
         cuda_graphs=False,
@@ -275,6 +298,7 @@ class AAENet(NeuralNet):
         self.discriminator_noise = discriminator_noise
         self.gradient_penalty = gradient_penalty
         self.gradient_penalty_interval = gradient_penalty_interval
+        self.adversarial_update = adversarial_update
         self.input_noise = input_noise
         self.precision = precision
         self.cuda_graphs = cuda_graphs
@@ -289,8 +313,12 @@ class AAENet(NeuralNet):
     # -- skorch hooks -------------------------------------------------------------------
     @property
     def _default_callbacks(self):
-        # No PassthroughScoring: losses are recorded per epoch by run_single_epoch.
-        return [("epoch_timer", EpochTimer()), ("print_log", PrintLog())]
+        # No PassthroughScoring: losses are recorded per epoch by run_single_epoch. The
+        # table of losses is only built when it is printed (it costs a few ms an epoch).
+        callbacks = [("epoch_timer", EpochTimer())]
+        if self.verbose:
+            callbacks.append(("print_log", PrintLog()))
+        return callbacks
 
     def initialize_optimizer(self, *args, **kwargs):
         module = self.module_
@@ -460,19 +488,68 @@ class AAENet(NeuralNet):
         module = self.module_
         x, y, w = batch["x"], batch["y"], batch.get("w")
         lam = self.adversarial_weight
-        zero = x.new_zeros(())
+        joint = self.adversarial_update == "joint"
 
         # The encoder sees a corrupted copy of the batch (denoising, as in the paper's
         # semi-supervised and clustering models); the decoder must give back the clean x.
         x_in = self._corrupted(x)
 
-        # 1. reconstruction phase
+        # 1. reconstruction phase (with the joint update, the generator's loss joins it)
+        codes, recon, graph_loss = self._reconstruction_losses(batch, x_in)
+        ae_loss = recon + module.extra_loss() + self.neighbor_weight * graph_loss
+        if not joint:
+            self._autoencoder_step(ae_loss)
+            # One encoder pass serves both steps of the regularization phase: the
+            # discriminators see its detached codes, the encoder step back-propagates
+            # through it (the encoder is unchanged in between, so this is exactly the
+            # naive three-pass loop).
+            with torch.set_grad_enabled(lam > 0), self._autocast(x):
+                codes = module.encoder(x_in, self.noise_generator_)
+
+        # 2. regularization phase: the discriminators step, then the encoder is trained
+        # to fool them, in its own step (the paper) or with the reconstruction (joint).
+        pairs = module.adversarial_pairs(codes, batch["prior"], y)
+        d_loss, d_acc = self._discriminator_step(pairs, w, x)
+        g_loss = self._generator_loss(pairs, w, x)
+        if joint:
+            self._autoencoder_step(ae_loss + lam * g_loss if lam > 0 else ae_loss)
+        elif lam > 0:
+            self._autoencoder_step(lam * g_loss)
+
+        # 3. semi-supervised classification phase, on a labelled mini-batch
+        ce = self._classification_step(batch, x) if "x_labelled" in batch else x.new_zeros(())
+
+        n_pairs = max(len(pairs), 1)
+        z = codes[0].detach().float()
+        spread = z.std(dim=0).mean() if z.shape[0] > 1 else x.new_zeros(())
+        losses = torch.stack(
+            [
+                recon.detach(),
+                d_loss.detach(),
+                g_loss.detach(),
+                d_acc / n_pairs,
+                ce.detach(),
+                graph_loss.detach(),
+                spread,
+            ]
+        )
+        return {"loss": recon.detach(), "losses": losses}
+
+    def _autoencoder_step(self, loss):
+        """One Adam step of the encoder and decoder on ``loss``."""
         self.optimizer_.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer_.step()
+
+    def _reconstruction_losses(self, batch, x_in):
+        """Encode and decode the batch: the codes, the reconstruction and graph losses."""
+        module = self.module_
+        x, y, w = batch["x"], batch["y"], batch.get("w")
         with self._autocast(x):
             codes = module.encoder(x_in, self.noise_generator_)
             x_hat = module.decoder(module.decoder_input(codes, y))
         recon = weighted_mean(reconstruction_error(x_hat.float(), x, self.reconstruction_loss), w)
-        graph_loss = zero
+        graph_loss = x.new_zeros(())
         if "x_neighbors" in batch:
             # The neighbour-graph term: the codes of each row and of one of its graph
             # neighbours attract, codes of random pairs in the batch repel (_neighbors.py).
@@ -486,15 +563,15 @@ class AAENet(NeuralNet):
                 graph_loss = graph_loss + category_agreement_loss(
                     codes[1].float(), nbr[1].float(), w
                 )
-        (recon + module.extra_loss() + self.neighbor_weight * graph_loss).backward()
-        self.optimizer_.step()
+        return codes, recon, graph_loss
 
-        # 2. regularization phase. One encoder pass serves both steps: the discriminators
-        # see its detached codes, the encoder step back-propagates through it (the
-        # encoder is unchanged in between, so this is exactly the naive three-pass loop).
-        with torch.set_grad_enabled(lam > 0), self._autocast(x):
-            codes = module.encoder(x_in, self.noise_generator_)
-        pairs = module.adversarial_pairs(codes, batch["prior"], y)
+    def _discriminator_step(self, pairs, w, x):
+        """Train every discriminator one step to tell prior draws from the (detached) codes.
+
+        Returns the summed loss and the summed accuracy over the discriminators.
+        """
+        module = self.module_
+        zero = x.new_zeros(())
         self.optimizer_discriminator_.zero_grad(set_to_none=True)
         d_loss, d_acc = zero, zero
         r1_scale = self._r1_scale()
@@ -518,54 +595,42 @@ class AAENet(NeuralNet):
             d_acc = d_acc + 0.5 * ((d_real > 0).float().mean() + (d_fake < 0).float().mean())
         d_loss.backward()
         self.optimizer_discriminator_.step()
+        return d_loss, d_acc
 
-        # The generator's loss flows through frozen discriminators (no gradients for
-        # them); unfrozen again whatever happens, so a failed step leaves them trainable.
+    def _generator_loss(self, pairs, w, x):
+        """Return the encoder's adversarial loss: its codes labelled as prior draws.
+
+        It flows through frozen discriminators (no gradients for them); they are
+        unfrozen again whatever happens, so a failed step leaves them trainable.
+        """
+        module = self.module_
         module.discriminators.requires_grad_(False)
         try:
-            g_loss = zero
+            g_loss = x.new_zeros(())
             for name, fake, _, cond in pairs:
                 with self._autocast(x):
                     logits = module.discriminators[name](self._noisy(fake), cond).float()
                 g_loss = g_loss + bce(logits, 1.0, w)
         finally:
             module.discriminators.requires_grad_(True)
-        if lam > 0:
-            self.optimizer_.zero_grad(set_to_none=True)
-            (lam * g_loss).backward()
-            self.optimizer_.step()
+        return g_loss
 
-        # 3. semi-supervised classification phase, on a labelled mini-batch
-        ce = zero
-        if "x_labelled" in batch:
-            self.optimizer_.zero_grad(set_to_none=True)
-            x_lab = self._corrupted(batch["x_labelled"])
-            with self._autocast(x):
-                _, logits = module.encoder(x_lab, self.noise_generator_)
-            w_lab = batch.get("w_labelled")
-            if w_lab is None:
-                ce = F.cross_entropy(logits.float(), batch["y_labelled"])
-            else:
-                per_row = F.cross_entropy(logits.float(), batch["y_labelled"], reduction="none")
-                ce = weighted_mean(per_row, w_lab)
-            ce.backward()
-            self.optimizer_.step()
-
-        n_pairs = max(len(pairs), 1)
-        z = codes[0].detach().float()
-        spread = z.std(dim=0).mean() if z.shape[0] > 1 else zero
-        losses = torch.stack(
-            [
-                recon.detach(),
-                d_loss.detach(),
-                g_loss.detach(),
-                d_acc / n_pairs,
-                ce.detach(),
-                graph_loss.detach(),
-                spread,
-            ]
-        )
-        return {"loss": recon.detach(), "losses": losses}
+    def _classification_step(self, batch, x):
+        """One step of the encoder's q(y|x) on the cross-entropy of a labelled batch."""
+        module = self.module_
+        self.optimizer_.zero_grad(set_to_none=True)
+        x_lab = self._corrupted(batch["x_labelled"])
+        with self._autocast(x):
+            _, logits = module.encoder(x_lab, self.noise_generator_)
+        w_lab = batch.get("w_labelled")
+        if w_lab is None:
+            ce = F.cross_entropy(logits.float(), batch["y_labelled"])
+        else:
+            per_row = F.cross_entropy(logits.float(), batch["y_labelled"], reduction="none")
+            ce = weighted_mean(per_row, w_lab)
+        ce.backward()
+        self.optimizer_.step()
+        return ce
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         if iterator is None:
@@ -615,7 +680,7 @@ class AAENet(NeuralNet):
         return {
             "module": {k: v.detach().clone() for k, v in self.module_.state_dict().items()},
             "optimizers": [
-                copy.deepcopy(opt.state_dict())
+                _cloned(opt.state_dict())
                 for opt in (self.optimizer_, self.optimizer_discriminator_)
             ],
             "n_epochs": len(self.history),

@@ -18,8 +18,10 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAAE)
     discriminator on the code space pushes the distribution of the codes onto ``prior``.
     Each mini-batch runs the paper's two phases: a reconstruction step for encoder and
     decoder, then a regularization step (discriminator, then encoder against it, weighted
-    by ``adversarial_weight``). ``transform`` returns the deterministic mean code,
-    ``inverse_transform`` decodes, ``sample`` decodes prior draws.
+    by ``adversarial_weight``); by default, without the neighbour-graph term, the
+    encoder's two steps are taken as one (``adversarial_update``). ``transform``
+    returns the deterministic mean code, ``inverse_transform`` decodes, ``sample``
+    decodes prior draws.
 
     With ``labels`` set, ``fit`` uses ``y`` as in the paper's supervised variants: labels
     in the prior (each class is matched to its own part of a mixture or Swiss-roll prior,
@@ -103,6 +105,7 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAAE)
         discriminator_noise=0.0,
         gradient_penalty=10.0,
         gradient_penalty_interval=4,
+        adversarial_update="auto",
         input_noise=0.0,
         neighbor_weight=0.0,
         n_neighbors=15,
@@ -138,6 +141,7 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAAE)
             discriminator_noise=discriminator_noise,
             gradient_penalty=gradient_penalty,
             gradient_penalty_interval=gradient_penalty_interval,
+            adversarial_update=adversarial_update,
             input_noise=input_noise,
             neighbor_weight=neighbor_weight,
             n_neighbors=n_neighbors,

@@ -22,6 +22,7 @@ import warnings
 
 import numpy as np
 from joblib import Parallel, delayed
+from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
@@ -46,6 +47,10 @@ def _reducers(k):
     }
 
 
+def _folds(X, y):
+    return list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+
+
 def _quiet(fit):
     """Run ``fit()`` without ConvergenceWarnings.
 
@@ -59,17 +64,11 @@ def _quiet(fit):
 
 
 def _fold_accuracy(reducer, X, y, train, test):
-    pipe = Pipeline([("scale", StandardScaler()), ("reduce", reducer), ("clf", SVC())])
-    return _quiet(lambda: pipe.fit(X[train], y[train])).score(X[test], y[test])
-
-
-def _cv_accuracy(reducer, X, y, n_jobs):
-    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    """Accuracy of ``StandardScaler -> reducer -> SVC()`` on one fold, and its seconds."""
     start = time.perf_counter()
-    scores = Parallel(n_jobs=n_jobs)(
-        delayed(_fold_accuracy)(reducer, X, y, train, test) for train, test in cv.split(X, y)
-    )
-    return np.mean(scores), np.std(scores), time.perf_counter() - start
+    pipe = Pipeline([("scale", StandardScaler()), ("reduce", reducer), ("clf", SVC())])
+    score = _quiet(lambda: pipe.fit(X[train], y[train])).score(X[test], y[test])
+    return score, time.perf_counter() - start
 
 
 def _fit_codes(params, X):
@@ -77,6 +76,43 @@ def _fit_codes(params, X):
     aae = AAETransformer(random_state=0, n_jobs=1, **params)
     Z = _quiet(lambda: aae.fit_transform(X))
     return Z, aae.discriminator_accuracy_curve_[-1], time.perf_counter() - start
+
+
+def _tasks(k, X, y):
+    """Every AAE fit of the demo, in the order its lines are printed.
+
+    All of them go to one pool of workers at once, so that no core waits for the last
+    fold of a model while the next model's fits could run. (PCA's folds take
+    milliseconds and run in the calling process: a worker's first task sets the memory
+    it is allowed to grow from, and one that had only fitted PCA would be restarted
+    when it first trains a network.)
+    """
+    for name, reducer in _reducers(k).items():
+        if name == "PCA":
+            continue
+        for train, test in _folds(X, y):
+            yield ("cv", name), delayed(_fold_accuracy)(clone(reducer), X, y, train, test)
+    Xs = StandardScaler().fit_transform(X)
+    for label, params in _prior_models(k).items():
+        yield ("prior", label), delayed(_fit_codes)(params, Xs)
+
+
+def _print_cv_line(name, folds):
+    """Print a model's mean fold accuracy; ``folds`` holds (accuracy, seconds) pairs."""
+    scores, seconds = zip(*folds, strict=True)
+    print(
+        f"  {name:<34} {np.mean(scores):.3f} ± {np.std(scores):.3f}   "
+        f"({sum(seconds):.0f} s of fitting)",
+        flush=True,
+    )
+
+
+def _prior_models(k):
+    return {
+        "plain autoencoder (λ=0)": {"n_components": k, "adversarial_weight": 0.0},
+        PLAIN: {"n_components": k},
+        GRAPH: {"n_components": k, "neighbor_weight": 1.0},
+    }
 
 
 def _plot(codes, prior_draws, y, path):
@@ -116,32 +152,37 @@ def main(argv=None):
     X, y = load_digits(return_X_y=True)
     print(f"digits: {X.shape[0]} images of {X.shape[1]} pixels, {k}-D codes\n")
     print("3-fold CV accuracy of StandardScaler -> reducer -> SVC()", flush=True)
-    for name, reducer in _reducers(k).items():
-        mean, std, seconds = _cv_accuracy(reducer, X, y, args.n_jobs)
-        print(f"  {name:<34} {mean:.3f} ± {std:.3f}   ({seconds:.0f} s)", flush=True)
-
-    print(f"\nHow closely the codes of all {len(X)} digits follow the N(0, I) prior", flush=True)
-    Xs = StandardScaler().fit_transform(X)
+    pca = _reducers(k)["PCA"]
+    _print_cv_line("PCA", [_fold_accuracy(pca, X, y, *fold) for fold in _folds(X, y)])
+    keys, jobs = zip(*_tasks(k, X, y), strict=True)
+    # Results come back in the order of the tasks, each as soon as it and those before
+    # it are done, so every model's line is printed as soon as its fits are.
+    results = Parallel(n_jobs=args.n_jobs, return_as="generator")(jobs)
     prior_draws = np.random.RandomState(0).standard_normal((len(X), k))
-    models = {
-        "plain autoencoder (λ=0)": {"n_components": k, "adversarial_weight": 0.0},
-        PLAIN: {"n_components": k},
-        GRAPH: {"n_components": k, "neighbor_weight": 1.0},
-    }
-    fits = Parallel(n_jobs=args.n_jobs)(
-        delayed(_fit_codes)(params, Xs) for params in models.values()
-    )
-    codes = {}
-    for label, (Z, d_accuracy, seconds) in zip(models, fits, strict=True):
+    pending, codes = [], {}
+    for (part, name), result in zip(keys, results, strict=True):
+        if part == "cv":
+            pending.append(result)
+            if len(pending) < 3:
+                continue
+            _print_cv_line(name, pending)
+            pending = []
+            continue
+        if name == next(iter(_prior_models(k))):
+            print(
+                f"\nHow closely the codes of all {len(X)} digits follow the N(0, I) prior",
+                flush=True,
+            )
+        Z, d_accuracy, seconds = result
         mmd2 = maximum_mean_discrepancy(Z, prior_draws)
         _, p_value = mmd_test(Z, prior_draws, n_permutations=100)
         print(
-            f"  {label:<34} MMD² = {mmd2:.4f}  two-sample p = {p_value:.3f}  "
+            f"  {name:<34} MMD² = {mmd2:.4f}  two-sample p = {p_value:.3f}  "
             f"discriminator accuracy = {d_accuracy:.2f}   ({seconds:.0f} s)",
             flush=True,
         )
-        if label != "plain autoencoder (λ=0)":
-            codes[label] = Z
+        if name != "plain autoencoder (λ=0)":
+            codes[name] = Z
     print("  (MMD² near 0 and a discriminator near 0.5 mean the codes match the prior.)")
 
     if k == 2:

@@ -231,10 +231,16 @@ def not_capturable(net):
 
 @no_fallback
 @pytest.mark.parametrize("neighbor_weight", [0.0, 1.0])
-def test_cuda_graphs_train_the_model_of_the_eager_step(blobs, replays, neighbor_weight):
+@pytest.mark.parametrize("update", ["alternating", "joint"])
+def test_cuda_graphs_train_the_model_of_the_eager_step(blobs, replays, neighbor_weight, update):
     X, _ = blobs
     X = np.tile(X, (4, 1))  # 1200 rows: 9 full batches of 128 and one of 48 per epoch
-    params = {"max_iter": 3, "batch_size": 128, "neighbor_weight": neighbor_weight}
+    params = {
+        "max_iter": 3,
+        "batch_size": 128,
+        "neighbor_weight": neighbor_weight,
+        "adversarial_update": update,
+    }
     eager = fast(**params).fit(X)
     graphed = fast(**params, cuda_graphs=True).fit(X)
     # 3 warm-up batches, then every full batch from the graph: 9 - 3 + 2 * 9.

@@ -150,7 +150,8 @@ def _prior_distance(aae, X):
     return maximum_mean_discrepancy(Z, aae._sample_prior(len(Z), 0))
 
 
-def test_adversarial_weight_pulls_codes_onto_the_prior(blobs):
+@pytest.mark.parametrize("update", ["alternating", "joint"])
+def test_adversarial_weight_pulls_codes_onto_the_prior(blobs, update):
     """λ must matter: 0 -> 1 -> 10 brings the codes closer to the prior.
 
     With a separate Adam optimizer for the adversarial step, scaling its loss by λ
@@ -158,7 +159,9 @@ def test_adversarial_weight_pulls_codes_onto_the_prior(blobs):
     """
     X, _ = blobs
     dist = [
-        _prior_distance(fast(adversarial_weight=lam, max_iter=40).fit(X), X)
+        _prior_distance(
+            fast(adversarial_weight=lam, max_iter=40, adversarial_update=update).fit(X), X
+        )
         for lam in (0.0, 1.0, 10.0)
     ]
     assert dist[0] > dist[1] > dist[2], dist
@@ -177,10 +180,42 @@ def test_zero_adversarial_weight_is_a_plain_autoencoder(blobs):
     ):
         codes = fast(adversarial_weight=0.0, **change).fit(X).transform(X)
         assert_array_equal(codes, reference)
+    # The joint update then takes the same reconstruction steps as the paper's loop.
+    assert_array_equal(
+        fast(adversarial_weight=0.0, adversarial_update="joint").fit(X).transform(X), reference
+    )
     # ... while with λ > 0 the prior does matter.
     assert not np.array_equal(
         fast(adversarial_weight=1.0).fit(X).transform(X),
         fast(adversarial_weight=1.0, prior="uniform").fit(X).transform(X),
+    )
+
+
+@pytest.mark.parametrize(("update", "passes"), [("alternating", 2), ("joint", 1)])
+def test_the_joint_update_encodes_each_batch_once(blobs, update, passes):
+    """The paper's loop encodes a batch twice (reconstruction, then regularization)."""
+    X, _ = blobs
+    aae = fast(max_iter=1, batch_size=100, adversarial_update=update).fit(X)
+    calls = []
+    aae.net_.module_.encoder.register_forward_hook(lambda *args: calls.append(1))
+    aae.partial_fit(X)
+    assert len(calls) == passes * 3  # 300 rows: 3 batches
+    # ... and with λ > 0 the two updates train different models.
+    other = "joint" if update == "alternating" else "alternating"
+    assert not np.allclose(
+        fast(max_iter=1, adversarial_update=other).fit(X).transform(X), aae.transform(X)
+    )
+
+
+@pytest.mark.parametrize(("neighbor_weight", "update"), [(0.0, "joint"), (1.0, "alternating")])
+def test_auto_update_is_joint_without_the_graph_term_only(blobs, neighbor_weight, update):
+    X, _ = blobs
+    params = {"max_iter": 2, "neighbor_weight": neighbor_weight}
+    auto = fast(**params).fit(X)
+    assert auto.adversarial_update == "auto"
+    assert auto.net_.adversarial_update == update
+    assert_array_equal(
+        auto.transform(X), fast(adversarial_update=update, **params).fit(X).transform(X)
     )
 
 
