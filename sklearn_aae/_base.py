@@ -977,6 +977,11 @@ class BaseAAE(BaseEstimator):
             )
         arrays = state.pop("net_", None)
         saved_device = state.pop("device_", None)
+        # Saved before the joint update existed: the model trained (and warm-starts) with
+        # the paper's alternating steps.
+        state.setdefault("adversarial_update", "alternating")
+        if arrays is not None:
+            arrays["build_params"].setdefault("adversarial_update", "alternating")
         super().__setstate__(state)
         if arrays is not None:
             device = torch.device(saved_device)

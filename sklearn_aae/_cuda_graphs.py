@@ -156,6 +156,7 @@ class GraphedStep:
             net.reconstruction_loss,
             net.neighbor_weight,
             net.gradient_penalty_interval,
+            net.adversarial_update,
         )
         return groups, loop
 

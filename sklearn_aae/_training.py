@@ -510,7 +510,8 @@ class AAENet(NeuralNet):
         # to fool them, in its own step (the paper) or with the reconstruction (joint).
         pairs = module.adversarial_pairs(codes, batch["prior"], y)
         d_loss, d_acc = self._discriminator_step(pairs, w, x)
-        g_loss = self._generator_loss(pairs, w, x)
+        with torch.set_grad_enabled(lam > 0):  # with λ = 0 it is only recorded
+            g_loss = self._generator_loss(pairs, w, x)
         if joint:
             self._autoencoder_step(ae_loss + lam * g_loss if lam > 0 else ae_loss)
         elif lam > 0:

@@ -597,6 +597,22 @@ def test_pickle_records_the_state_format_and_refuses_unknown_ones(blobs):
         fresh.__setstate__(foreign)
 
 
+def test_a_model_pickled_before_the_joint_update_loads_with_the_alternating_one(blobs):
+    X, _ = blobs
+    aae = fast(max_iter=2, adversarial_update="alternating").fit(X)
+    state = aae.__getstate__()
+    del state["adversarial_update"]  # as saved by a version without the parameter
+    del state["net_"]["build_params"]["adversarial_update"]
+    old = AAETransformer.__new__(AAETransformer)
+    old.__setstate__(state)
+    assert old.adversarial_update == "alternating"
+    assert_array_equal(old.transform(X), aae.transform(X))
+    assert_array_equal(
+        old.set_params(warm_start=True, max_iter=1).fit(X).transform(X),
+        aae.set_params(warm_start=True, max_iter=1).fit(X).transform(X),
+    )
+
+
 def test_pickled_model_continues_training_like_an_unpickled_one(blobs):
     """Weights, optimizer moments and random generators all survive pickling."""
     X, _ = blobs
