@@ -235,8 +235,8 @@ class EpochProgress:
 def _cloned(state):
     """Copy a (nested) state dict, its tensors cloned rather than shared.
 
-    ``copy.deepcopy`` takes about four times as long for the many small tensors of an
-    optimizer's state, and a snapshot is taken after every epoch.
+    ``copy.deepcopy`` pays a large overhead per tensor, an optimizer's state has many
+    small ones, and a snapshot is taken after every epoch.
     """
     if isinstance(state, torch.Tensor):
         return state.detach().clone()
