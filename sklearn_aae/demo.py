@@ -37,6 +37,9 @@ from ._transformer import AAETransformer
 #: The models compared, by the label printed.
 PLAIN = "AAETransformer"
 GRAPH = "AAETransformer(neighbor_weight=1)"
+NO_PRIOR = "plain autoencoder (λ=0)"
+#: Folds of the cross-validation.
+N_FOLDS = 3
 
 
 def _reducers(k):
@@ -48,7 +51,7 @@ def _reducers(k):
 
 
 def _folds(X, y):
-    return list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    return list(StratifiedKFold(N_FOLDS, shuffle=True, random_state=0).split(X, y))
 
 
 def _quiet(fit):
@@ -109,7 +112,7 @@ def _print_cv_line(name, folds):
 
 def _prior_models(k):
     return {
-        "plain autoencoder (λ=0)": {"n_components": k, "adversarial_weight": 0.0},
+        NO_PRIOR: {"n_components": k, "adversarial_weight": 0.0},
         PLAIN: {"n_components": k},
         GRAPH: {"n_components": k, "neighbor_weight": 1.0},
     }
@@ -163,12 +166,12 @@ def main(argv=None):
     for (part, name), result in zip(keys, results, strict=True):
         if part == "cv":
             pending.append(result)
-            if len(pending) < 3:
+            if len(pending) < N_FOLDS:
                 continue
             _print_cv_line(name, pending)
             pending = []
             continue
-        if name == next(iter(_prior_models(k))):
+        if name == NO_PRIOR:  # the first of the prior fits
             print(
                 f"\nHow closely the codes of all {len(X)} digits follow the N(0, I) prior",
                 flush=True,
@@ -181,7 +184,7 @@ def main(argv=None):
             f"discriminator accuracy = {d_accuracy:.2f}   ({seconds:.0f} s)",
             flush=True,
         )
-        if name != "plain autoencoder (λ=0)":
+        if name != NO_PRIOR:
             codes[name] = Z
     print("  (MMD² near 0 and a discriminator near 0.5 mean the codes match the prior.)")
 
