@@ -75,6 +75,19 @@ def stop_if_diverged(model):
         raise TrainingDiverged(f"training diverged after epoch {model.n_iter_}")
 
 
+def cpu_model():
+    """The CPU's model name and its widest vector extension (speed and kernels depend on both)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return platform.processor() or platform.machine()
+    name = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("model name")), "")
+    flags = next((ln.split(":", 1)[1].split() for ln in lines if ln.startswith("flags")), [])
+    vector = next((v for v in ("avx512f", "avx2", "sse4_2") if v in flags), "")
+    return f"{name} ({vector})" if vector else name or platform.machine()
+
+
 def machine_info(device="cpu"):
     """The machine, device and library versions a benchmark ran on."""
     import sklearn
@@ -85,6 +98,7 @@ def machine_info(device="cpu"):
         "machine": platform.node(),
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
+        "cpu_model": cpu_model(),
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "device": str(device),
@@ -103,7 +117,7 @@ def machine_info(device="cpu"):
 def print_header(info):
     print("# " + json.dumps({"machine_info": info}))
     print(
-        f"# machine={info['machine']} cpus={info['cpu_count']} "
+        f"# machine={info['machine']} cpu={info['cpu_model']} cpus={info['cpu_count']} "
         f"torch_threads={info['torch_threads']} device={info['device']}"
         + (f" gpu={info['gpu']}" if "gpu" in info else "")
     )

@@ -13,7 +13,9 @@ kernels), fits alternating in rounds:
   SVC on the official test set, and the fit's wall time.
 
 Candidates are named settings on top of the defaults (``CANDIDATES`` below); ``--only``
-picks some. Prints the machine, one JSON line per fit and a table (median time over the
+picks some (given no names, only the added ones) and ``--candidate NAME=JSON`` adds one,
+e.g. ``--candidate 'noise 0.1={"input_noise": 0.1}'`` (the name ends at the first
+``=``). Prints the machine, one JSON line per fit and a table (median time over the
 rounds, accuracy, the ratio of the time to umap-learn's).
 
     OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 python benchmarks/bench_time_to_quality.py
@@ -24,6 +26,7 @@ rounds, accuracy, the ratio of the time to umap-learn's).
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 import warnings
@@ -125,13 +128,28 @@ def main(argv=None):
     parser.add_argument("--components", type=int, nargs="+", default=[2, 8])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--rounds", type=int, default=1, help="rounds per seed")
-    parser.add_argument("--only", nargs="+", default=None, help="candidate names")
+    parser.add_argument(
+        "--only", nargs="*", default=None, help="candidate names (none: only --candidate's)"
+    )
+    parser.add_argument(
+        "--candidate",
+        action="append",
+        default=[],
+        metavar="NAME=JSON",
+        help="a further candidate: its name, '=', its parameters as a JSON object",
+    )
     parser.add_argument("--no-umap", action="store_true")
     args = parser.parse_args(argv)
+    for spec in args.candidate:
+        name, sep, params = spec.partition("=")
+        if not sep or not name:
+            parser.error(f"--candidate takes NAME=JSON, got {spec!r}")
+        CANDIDATES[name] = json.loads(params)
     torch.set_num_threads(1)
     warnings.simplefilter("ignore", ConvergenceWarning)
     print_header(machine_info("cpu"))
-    names = list(args.only or CANDIDATES)
+    added = [spec.partition("=")[0] for spec in args.candidate]
+    names = list(dict.fromkeys(args.only + added)) if args.only is not None else list(CANDIDATES)
     # A first fit in a process pays one-off costs (torch's kernels, first allocations):
     # warm up as umap-learn is, so that neither is timed cold.
     warm_up = np.random.RandomState(0).rand(300, 8)
