@@ -807,17 +807,24 @@ class BaseAAE(BaseEstimator):
 
     def _class_index(self, y, n_rows):
         """Map ``y`` (one label, or one per row) to indices in ``classes_`` or categories."""
+        if not hasattr(self, "classes_"):
+            return self._category_index(y, n_rows, self._n_categories())
         y = np.asarray(y)
         if y.ndim == 0:
             y = np.full(n_rows, y.item(), dtype=y.dtype)
-        if hasattr(self, "classes_"):
-            idx = np.clip(np.searchsorted(self.classes_, y), 0, len(self.classes_) - 1)
-            if y.shape != (n_rows,) or not np.array_equal(self.classes_[idx], y):
-                raise ValueError(
-                    f"y must be one label or {n_rows} labels from classes_ = {self.classes_}."
-                )
-            return idx
-        k = self._n_categories()
+        idx = np.clip(np.searchsorted(self.classes_, y), 0, len(self.classes_) - 1)
+        if y.shape != (n_rows,) or not np.array_equal(self.classes_[idx], y):
+            raise ValueError(
+                f"y must be one label or {n_rows} labels from classes_ = {self.classes_}."
+            )
+        return idx
+
+    @staticmethod
+    def _category_index(y, n_rows, k):
+        """Check ``y`` (one index, or one per row) as indices in [0, k); int64 per row."""
+        y = np.asarray(y)
+        if y.ndim == 0:
+            y = np.full(n_rows, y.item(), dtype=y.dtype)
         if y.shape != (n_rows,) or y.dtype.kind not in "iu" or y.min() < 0 or y.max() >= k:
             raise ValueError(f"y must be one or {n_rows} category indices in [0, {k}).")
         return y.astype(np.int64)

@@ -5,14 +5,16 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import softmax
 from sklearn.base import ClusterMixin, _fit_context, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._base import BaseAAE
 from ._docs import fill_doc
+from ._neighbors import fuzzy_graph, merge_by_modularity
 
 
 @fill_doc
@@ -25,6 +27,11 @@ class AAEClusterer(ClusterMixin, BaseAAE):
     to one category per sample and uses them all evenly), another forces ``z`` onto
     ``prior``. A sample's cluster is its most probable category.
 
+    With ``n_categories`` above ``n_clusters`` the code over-clusters the data, and its
+    categories are then merged into ``n_clusters`` clusters along the neighbour graph of
+    the training rows (greedily by modularity): finer categories split the data more
+    cleanly, and neighbouring categories that hold one cluster between them join.
+
     The neighbour-graph term is on by default (``neighbor_weight=1.0``): samples that are
     neighbours in the data are asked to share their category, as SCAN does, while the
     categorical prior keeps every category in use. It lifted the majority-label accuracy
@@ -34,7 +41,18 @@ class AAEClusterer(ClusterMixin, BaseAAE):
     Parameters
     ----------
     n_clusters : int, default=10
-        Number of categories of the code, i.e. of clusters.
+        Number of clusters.
+    n_categories : int or None, default=None
+        Number of categories of the code. None: ``n_clusters``, one category per cluster
+        (the paper's model). More than ``n_clusters``: after training, the categories
+        are merged into ``n_clusters`` clusters, joining first the two groups whose
+        union raises most the modularity of the training rows' fuzzy nearest-neighbour
+        graph (``n_neighbors`` neighbours; Clauset, Newman and Moore); each training row
+        counts for its most probable category, with its ``sample_weight``. The merge is part of
+        the fitted estimator (pickle and ``skops.io`` keep it), not of the networks'
+        weights that ``export.save_safetensors`` writes. On digits, 20 categories
+        merged into 10 clusters scored 0.86-0.90 in majority-label accuracy against
+        0.83-0.85 for 10 categories (see the benchmarks page).
     n_components : int, default=8
         Dimension of the style code ``z``.
     n_init : int, default=1
@@ -44,14 +62,17 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         run of lowest inertia. The clusters found vary from seed to seed, and the
         better-reconstructing models tend to cluster better: on digits, the best of 3
         fits scored 0.81 ± 0.04 in majority-label accuracy against 0.80 ± 0.07 for one
-        fit (see the benchmarks page), at 3 times the fit time. ``partial_fit`` and a
-        ``warm_start`` refit train the one model in place.
+        fit (see the benchmarks page), at 3 times the fit time. A ``warm_start`` refit
+        trains the one model in place.
     {common_parameters}
 
     Attributes
     ----------
     labels_ : ndarray of shape (n_samples,)
         The cluster of every training sample (``predict`` on the training data).
+    category_to_cluster_ : ndarray of shape (n_categories,)
+        The cluster of every category of the code (``arange(n_clusters)`` when
+        ``n_categories`` is None).
     {common_attributes}
 
     See Also
@@ -82,6 +103,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
     _parameter_constraints: dict = {
         **BaseAAE._parameter_constraints,
         "n_clusters": [Interval(Integral, 1, None, closed="left")],
+        "n_categories": [Interval(Integral, 1, None, closed="left"), None],
         "n_init": [Interval(Integral, 1, None, closed="left")],
     }
 
@@ -89,6 +111,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         self,
         n_clusters=10,
         *,
+        n_categories=None,
         n_components=8,
         n_init=1,
         hidden_layer_sizes=(256, 256),
@@ -160,10 +183,20 @@ class AAEClusterer(ClusterMixin, BaseAAE):
             verbose=verbose,
         )
         self.n_clusters = n_clusters
+        self.n_categories = n_categories
         self.n_init = n_init
 
+    def __setstate__(self, state):
+        # Saved before n_categories existed: one category per cluster.
+        state = dict(state)
+        state.setdefault("n_categories", None)
+        if "net_" in state and "category_to_cluster_" not in state:
+            state["category_to_cluster_"] = np.arange(state["n_clusters"])
+            state["_category_weights"] = np.ones(state["n_clusters"])
+        super().__setstate__(state)
+
     def _n_categories(self):
-        return self.n_clusters
+        return self.n_clusters if self.n_categories is None else self.n_categories
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None):
@@ -187,13 +220,44 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         self : AAEClusterer
             The fitted clusterer, with ``labels_``.
         """
+        if self._n_categories() < self.n_clusters:
+            raise ValueError(
+                f"n_categories={self.n_categories} is below n_clusters={self.n_clusters}: "
+                "categories can be merged into clusters, not split. Give n_categories at "
+                "least n_clusters, or None for one category per cluster."
+            )
         continue_training = self.warm_start and hasattr(self, "net_")
         if self.n_init == 1 or continue_training:
             self._fit(X, None, sample_weight, epochs=self.max_iter, reset=not continue_training)
         else:
             self._fit_best_of_n_init(X, sample_weight)
+        self._merge_categories(X, sample_weight)
         self.labels_ = self.predict(X)
         return self
+
+    def _merge_categories(self, X, sample_weight):
+        """Set ``category_to_cluster_``: merge the categories along the rows' graph."""
+        k = self._n_categories()
+        X32 = self._validate_X(X, reset=False)
+        categories = self._class_logits(X32).argmax(axis=1)
+        weights = (
+            np.ones(X32.shape[0])
+            if sample_weight is None
+            else _check_sample_weight(sample_weight, X32, dtype=np.float64)
+        )
+        # How much of the training data each category holds: sample draws a cluster's
+        # categories in these proportions.
+        self._category_weights = np.bincount(categories, weights=weights, minlength=k)
+        if k == self.n_clusters:
+            self.category_to_cluster_ = np.arange(k)
+            return
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        graph = fuzzy_graph(X32, self.n_neighbors, self.device_, random_state=int(seed))
+        members = sp.csr_matrix(
+            (weights, (np.arange(X32.shape[0]), categories)), shape=(X32.shape[0], k)
+        )
+        affinity = (members.T @ graph @ members).toarray()
+        self.category_to_cluster_ = merge_by_modularity(affinity, self.n_clusters)
 
     def _fit_best_of_n_init(self, X, sample_weight):
         """Fit ``n_init`` models from seeds drawn from ``random_state``; keep the best.
@@ -229,7 +293,10 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         """
         check_is_fitted(self)
         logits = self._class_logits(self._validate_X(X, reset=False))
-        return softmax(logits.astype(np.float64), axis=1)
+        proba = softmax(logits.astype(np.float64), axis=1)
+        if len(self.category_to_cluster_) == self.n_clusters:
+            return proba
+        return proba @ np.eye(self.n_clusters)[self.category_to_cluster_]
 
     def predict(self, X):
         """Most probable cluster of each sample.
@@ -242,10 +309,12 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         Returns
         -------
         labels : ndarray of shape (n_samples,)
-            Cluster indices in ``[0, n_clusters)``.
+            Cluster indices in ``[0, n_clusters)``: the cluster of each sample's most
+            probable category.
         """
         check_is_fitted(self)
-        return self._class_logits(self._validate_X(X, reset=False)).argmax(axis=1)
+        logits = self._class_logits(self._validate_X(X, reset=False))
+        return self.category_to_cluster_[logits.argmax(axis=1)]
 
     def sample(self, n_samples=1, y=None, random_state=None):
         """Generate samples: prior draws of the style decoded as a cluster.
@@ -255,7 +324,9 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         n_samples : int, default=1
             Number of samples to generate.
         y : int or array-like of shape (n_samples,), default=None
-            The cluster of the samples; None draws clusters uniformly.
+            The cluster of the samples; None draws clusters uniformly. Where a cluster
+            merges several categories, each sample is decoded as one of them, drawn in
+            proportion to the training data each holds.
         random_state : int, RandomState instance or None, default=None
             Seeds the draws.
 
@@ -264,4 +335,22 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         X_new : ndarray of shape (n_samples, n_features_in_), dtype float32
             Generated samples.
         """
-        return self._sample(n_samples, y, random_state)
+        check_is_fitted(self)
+        if len(self.category_to_cluster_) == self.n_clusters:
+            return self._sample(n_samples, y, random_state)
+        rng = check_random_state(random_state)
+        if isinstance(n_samples, Integral) and n_samples >= 1:
+            if y is None:
+                clusters = rng.randint(self.n_clusters, size=n_samples)
+            else:
+                clusters = self._category_index(y, n_samples, self.n_clusters)
+            y = np.array([self._draw_category(c, rng) for c in clusters], dtype=np.int64)
+        return self._sample(n_samples, y, rng)
+
+    def _draw_category(self, cluster, rng):
+        """One category of ``cluster``, in proportion to the training data it holds."""
+        categories = np.flatnonzero(self.category_to_cluster_ == cluster)
+        weights = self._category_weights[categories]
+        if weights.sum() <= 0:  # no training row in any: draw them evenly
+            weights = np.ones(len(categories))
+        return rng.choice(categories, p=weights / weights.sum())

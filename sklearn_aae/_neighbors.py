@@ -254,6 +254,46 @@ def symmetric_graph(indices, weights, n):
     return graph
 
 
+def fuzzy_graph(X32, n_neighbors, device, random_state=None):
+    """UMAP's fuzzy k-nearest-neighbour graph of the rows of X, a symmetric CSR matrix.
+
+    ``n_neighbors`` counts the row itself, as in UMAP: each row is joined to its
+    ``n_neighbors - 1`` nearest other rows (fewer if X has fewer rows).
+    """
+    n = X32.shape[0]
+    others = min(n_neighbors - 1, n - 1)
+    indices, distances = nearest_neighbors(X32, others, device, random_state)
+    return symmetric_graph(indices, fuzzy_weights(distances), n)
+
+
+def merge_by_modularity(affinity, n_groups):
+    """Merge k items into ``n_groups`` groups, greedily by modularity; the group of each.
+
+    ``affinity`` (k, k) is symmetric and non-negative: the total edge weight between two
+    items (an item's diagonal, the weight inside it). The pair whose union raises the
+    modularity most, 2 (e_ij - a_i a_j) with e the affinity over its total and a its row
+    sums, is joined first (Clauset, Newman and Moore, 2004), until ``n_groups`` remain.
+    Groups are numbered by their smallest item.
+    """
+    e = np.asarray(affinity, dtype=np.float64)
+    total = e.sum()
+    e = e / total if total > 0 else e
+    members = [[i] for i in range(e.shape[0])]
+    while len(members) > n_groups:
+        a = e.sum(axis=1)
+        gain = e - np.outer(a, a)
+        np.fill_diagonal(gain, -np.inf)
+        i, j = sorted(np.unravel_index(np.argmax(gain), gain.shape))
+        e[i] += e[j]
+        e[:, i] += e[:, j]
+        e = np.delete(np.delete(e, j, axis=0), j, axis=1)
+        members[i] += members.pop(j)
+    group = np.empty(sum(len(m) for m in members), dtype=np.intp)
+    for g, items in enumerate(members):
+        group[items] = g
+    return group
+
+
 class NeighborGraph:
     """The fuzzy k-nearest-neighbour graph of one fit's rows, on the training device.
 
@@ -293,9 +333,7 @@ class NeighborGraph:
                 f"The neighbour graph needs at least 2 samples, got n_samples = {n}. Fit "
                 "with more samples or with neighbor_weight=0."
             )
-        others = min(n_neighbors - 1, n - 1)
-        indices, distances = nearest_neighbors(X32, others, device, random_state)
-        return cls(symmetric_graph(indices, fuzzy_weights(distances), n), device)
+        return cls(fuzzy_graph(X32, n_neighbors, device, random_state), device)
 
     def sample(self, rows, generator):
         """One neighbour of each of ``rows`` (device int64 tensor), drawn by edge weight."""

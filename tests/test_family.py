@@ -161,3 +161,49 @@ def test_semi_supervised_cluster_heads(four_blobs):
     R = reducer.fit(X, y_partial).transform(X)
     assert reducer.cluster_heads_.shape == (4, 2)
     assert SVC().fit(R, y).score(R, y) > 0.95
+
+
+def test_clusterer_merges_finer_categories_into_clusters(four_blobs):
+    X, y = four_blobs
+    clusterer = small(AAEClusterer, n_clusters=4, n_categories=8, max_iter=100).fit(X)
+    assert adjusted_rand_score(y, clusterer.labels_) > 0.8
+    mapping = clusterer.category_to_cluster_
+    assert mapping.shape == (8,) and set(mapping) == {0, 1, 2, 3}
+    categories = clusterer._class_logits(clusterer._validate_X(X, reset=False)).argmax(axis=1)
+    assert_array_equal(clusterer.predict(X), mapping[categories])
+    assert_array_equal(clusterer.labels_, clusterer.predict(X))
+    proba = clusterer.predict_proba(X)
+    assert proba.shape == (400, 4)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    # a cluster's samples are decoded from its own categories
+    decoded = []
+    decode = clusterer._sample
+    clusterer._sample = lambda n, y, rng: decoded.append(y) or decode(n, y, rng)
+    for k in range(4):
+        assert clusterer.sample(30, y=k, random_state=k).shape == (30, 10)
+        assert set(mapping[decoded[-1]]) == {k}
+        assert len(set(decoded[-1])) == np.sum(mapping == k)  # each of them, in turn
+    assert clusterer.sample(6, random_state=0).shape == (6, 10)
+    with pytest.raises(ValueError, match=r"category indices in \[0, 4\)"):
+        clusterer.sample(2, y=4)
+
+
+def test_clusterer_categories_default_to_one_per_cluster_and_never_fewer(four_blobs):
+    X, _ = four_blobs
+    clusterer = small(AAEClusterer, n_clusters=4, max_iter=2).fit(X)
+    assert_array_equal(clusterer.category_to_cluster_, np.arange(4))
+    with pytest.raises(ValueError, match="n_categories=3 is below n_clusters=4"):
+        small(AAEClusterer, n_clusters=4, n_categories=3, max_iter=2).fit(X)
+
+
+def test_a_clusterer_pickled_before_merging_loads_with_one_category_per_cluster(four_blobs):
+    X, _ = four_blobs
+    clusterer = small(AAEClusterer, n_clusters=4, max_iter=2).fit(X)
+    state = clusterer.__getstate__()
+    for name in ("n_categories", "category_to_cluster_", "_category_weights"):
+        del state[name]
+    old = AAEClusterer.__new__(AAEClusterer)
+    old.__setstate__(state)
+    assert old.n_categories is None
+    assert_array_equal(old.predict_proba(X), clusterer.predict_proba(X))
+    assert_array_equal(old.sample(3, y=1, random_state=0), clusterer.sample(3, y=1, random_state=0))

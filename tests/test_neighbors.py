@@ -25,6 +25,7 @@ from sklearn_aae._neighbors import (
     NeighborGraph,
     find_ab_params,
     fuzzy_weights,
+    merge_by_modularity,
     nearest_neighbors,
     neighbor_loss,
     symmetric_graph,
@@ -254,3 +255,12 @@ def test_more_neighbours_than_rows_uses_them_all(rng):
     X = rng.standard_normal((6, 3))
     aae = AAETransformer(neighbor_weight=1.0, n_neighbors=50, max_iter=2, random_state=0)
     assert aae.fit(X).transform(X).shape == (6, 2)
+
+
+def test_merging_by_modularity_joins_the_most_connected_items():
+    # three pairs, {0, 3}, {1, 4} and {2, 5}, tied strongly inside, weakly across
+    pair = np.array([0, 1, 2, 0, 1, 2])
+    affinity = 10.0 * (pair[:, None] == pair[None, :]) + 0.1
+    assert_array_equal(merge_by_modularity(affinity, 3), pair)  # numbered by first item
+    assert_array_equal(merge_by_modularity(affinity, 6), np.arange(6))  # nothing to merge
+    assert_array_equal(merge_by_modularity(affinity, 1), np.zeros(6))

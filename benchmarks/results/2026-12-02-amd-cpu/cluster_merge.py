@@ -8,7 +8,9 @@ reuses), on the affinity A = Mᵀ G M between categories (M: the rows' membershi
 - average linkage on soft memberships (M = predict_proba), the earlier best arm;
 - greedy modularity (Clauset-Newman-Moore: join the pair with the largest
   2(e_ij - a_i a_j), e = A / sum(A), a its row sums) on soft memberships;
-- the same on hard memberships (M one-hot of labels_).
+- the same on hard memberships (M one-hot of labels_), which
+  ``AAEClusterer(n_categories=...)`` now does (this script uses its merge, which joins
+  the same pairs as the one it first ran with).
 
 Prints the majority-label accuracy of each per seed and the means. Run from the
 repository root:
@@ -31,26 +33,7 @@ from family_explore import fuzzy_graph, merge_groups  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 
 from sklearn_aae import AAEClusterer  # noqa: E402
-
-
-def modularity_merge(A, n_groups):
-    """Greedy modularity: join the two groups whose union raises modularity most."""
-    e = A / A.sum()
-    groups = [[i] for i in range(len(A))]
-    while len(groups) > n_groups:
-        best = (-np.inf, 0, 0)
-        for i in range(len(groups)):
-            for j in range(i + 1, len(groups)):
-                e_ij = e[np.ix_(groups[i], groups[j])].sum()
-                gain = 2 * (e_ij - e[groups[i]].sum() * e[groups[j]].sum())
-                if gain > best[0]:
-                    best = (gain, i, j)
-        _, i, j = best
-        groups[i] += groups.pop(j)
-    mapping = np.zeros(len(A), dtype=int)
-    for g, members in enumerate(groups):
-        mapping[members] = g
-    return mapping
+from sklearn_aae._neighbors import merge_by_modularity as modularity_merge  # noqa: E402
 
 
 def main():

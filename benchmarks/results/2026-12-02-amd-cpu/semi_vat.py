@@ -17,8 +17,7 @@ import warnings
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
+from semi_ensemble import split  # this folder: bench_family_digits.py's split
 from sklearn.semi_supervised import LabelSpreading
 
 from sklearn_aae import AAEClassifier
@@ -64,15 +63,10 @@ def step(self, batch, x):
 
 AAENet._classification_step = step
 
-X, y = load_digits(return_X_y=True)
-X = X / 16
 params = json.loads(os.environ.get("PARAMS", "{}"))
 res = []
 for seed in map(int, sys.argv[1:]):
-    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
-    lab, _ = train_test_split(np.arange(len(ytr)), train_size=0.1, stratify=ytr, random_state=seed)
-    yp = np.full_like(ytr, -1)
-    yp[lab] = ytr[lab]
+    Xtr, Xte, ytr, yte, lab, yp = split(seed)
     clf = AAEClassifier(random_state=seed, **params).fit(Xtr, yp)
     ls = LabelSpreading(kernel="knn", n_neighbors=7).fit(Xtr, yp)
     row = (clf.score(Xte, yte), ls.score(Xte, yte))
