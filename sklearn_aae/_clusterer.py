@@ -48,11 +48,11 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         are merged into ``n_clusters`` clusters, joining first the two groups whose
         union raises most the modularity of the training rows' fuzzy nearest-neighbour
         graph (``n_neighbors`` neighbours; Clauset, Newman and Moore); each training row
-        counts for its most probable category, with its ``sample_weight``. The merge is part of
-        the fitted estimator (pickle and ``skops.io`` keep it), not of the networks'
-        weights that ``export.save_safetensors`` writes. On digits, 20 categories
-        merged into 10 clusters scored 0.86-0.90 in majority-label accuracy against
-        0.83-0.85 for 10 categories (see the benchmarks page).
+        counts for its most probable category, with its ``sample_weight``. The merge is
+        part of the fitted estimator (pickle and ``skops.io`` keep it), not of the
+        networks' weights that ``export.save_safetensors`` writes. On digits, 20
+        categories merged into 10 clusters scored 0.86-0.90 in majority-label accuracy
+        against 0.83-0.85 for 10 categories (see the benchmarks page).
     n_components : int, default=8
         Dimension of the style code ``z``.
     n_init : int, default=1

@@ -275,9 +275,9 @@ def merge_by_modularity(affinity, n_groups):
     sums, is joined first (Clauset, Newman and Moore, 2004), until ``n_groups`` remain.
     Groups are numbered by their smallest item.
     """
-    e = np.asarray(affinity, dtype=np.float64)
-    total = e.sum()
-    e = e / total if total > 0 else e
+    e = np.array(affinity, dtype=np.float64)  # a copy: merged in place below
+    if e.sum() > 0:
+        e /= e.sum()
     members = [[i] for i in range(e.shape[0])]
     while len(members) > n_groups:
         a = e.sum(axis=1)

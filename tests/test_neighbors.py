@@ -264,3 +264,6 @@ def test_merging_by_modularity_joins_the_most_connected_items():
     assert_array_equal(merge_by_modularity(affinity, 3), pair)  # numbered by first item
     assert_array_equal(merge_by_modularity(affinity, 6), np.arange(6))  # nothing to merge
     assert_array_equal(merge_by_modularity(affinity, 1), np.zeros(6))
+    empty = np.zeros((3, 3))
+    assert_array_equal(merge_by_modularity(empty, 2), [0, 0, 1])  # no edges: in order
+    assert not empty.any()  # the caller's matrix is left as it was
