@@ -140,15 +140,16 @@ def main(argv=None):
     )
     parser.add_argument("--no-umap", action="store_true")
     args = parser.parse_args(argv)
+    added = []
     for spec in args.candidate:
         name, sep, params = spec.partition("=")
         if not sep or not name:
             parser.error(f"--candidate takes NAME=JSON, got {spec!r}")
         CANDIDATES[name] = json.loads(params)
+        added.append(name)
     torch.set_num_threads(1)
     warnings.simplefilter("ignore", ConvergenceWarning)
     print_header(machine_info("cpu"))
-    added = [spec.partition("=")[0] for spec in args.candidate]
     names = list(dict.fromkeys(args.only + added)) if args.only is not None else list(CANDIDATES)
     # A first fit in a process pays one-off costs (torch's kernels, first allocations):
     # warm up as umap-learn is, so that neither is timed cold.

@@ -720,8 +720,11 @@ class BaseAAE(BaseEstimator):
         """Build the fuzzy k-NN graph of this call's rows (None without the graph term)."""
         if self.neighbor_weight == 0:
             return None
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        return NeighborGraph.build(X32, self.n_neighbors, device, random_state=int(seed))
+        return NeighborGraph.build(X32, self.n_neighbors, device, self._graph_seed())
+
+    def _graph_seed(self):
+        """Return the seed of the neighbour search (pynndescent's, for large data)."""
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
     def _record_curves(self):
         history = self.net_.history

@@ -194,7 +194,6 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         state.setdefault("n_categories", None)
         if "net_" in state and "category_to_cluster_" not in state:
             state["category_to_cluster_"] = np.arange(state["n_clusters"])
-            state["_category_weights"] = np.ones(state["n_clusters"])
         super().__setstate__(state)
 
     def _n_categories(self):
@@ -233,12 +232,15 @@ class AAEClusterer(ClusterMixin, BaseAAE):
             self._fit(X, None, sample_weight, epochs=self.max_iter, reset=not continue_training)
         else:
             self._fit_best_of_n_init(X, sample_weight)
-        self._merge_categories(X, sample_weight)
-        self.labels_ = self.predict(X)
+        categories = self._merge_categories(X, sample_weight)
+        self.labels_ = self.category_to_cluster_[categories]  # predict(X), one pass
         return self
 
     def _merge_categories(self, X, sample_weight):
-        """Set ``category_to_cluster_``: merge the categories along the rows' graph."""
+        """Set ``category_to_cluster_``: merge the categories along the rows' graph.
+
+        Returns the most probable category of every training row.
+        """
         k = self._n_categories()
         X32 = self._validate_X(X, reset=False)
         categories = self._class_logits(X32).argmax(axis=1)
@@ -252,14 +254,14 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         self._category_weights = np.bincount(categories, weights=weights, minlength=k)
         if k == self.n_clusters:
             self.category_to_cluster_ = np.arange(k)
-            return
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        graph = fuzzy_graph(X32, self.n_neighbors, self.device_, random_state=int(seed))
+            return categories
+        graph = fuzzy_graph(X32, self.n_neighbors, self.device_, self._graph_seed())
         members = sp.csr_matrix(
             (weights, (np.arange(X32.shape[0]), categories)), shape=(X32.shape[0], k)
         )
         affinity = (members.T @ graph @ members).toarray()
         self.category_to_cluster_ = merge_by_modularity(affinity, self.n_clusters)
+        return categories
 
     def _fit_best_of_n_init(self, X, sample_weight):
         """Fit ``n_init`` models from seeds drawn from ``random_state``; keep the best.

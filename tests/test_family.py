@@ -201,7 +201,7 @@ def test_a_clusterer_pickled_before_merging_loads_with_one_category_per_cluster(
     clusterer = small(AAEClusterer, n_clusters=4, max_iter=2).fit(X)
     state = clusterer.__getstate__()
     for name in ("n_categories", "category_to_cluster_", "_category_weights"):
-        del state[name]
+        del state[name]  # none of them existed then
     old = AAEClusterer.__new__(AAEClusterer)
     old.__setstate__(state)
     assert old.n_categories is None
