@@ -21,12 +21,14 @@ Presets (``PRESETS`` below):
   reported is the last epoch's).
 
 Every preset trains the paper's model (``neighbor_weight=0``,
-``adversarial_update="alternating"``) for its whole epoch budget: convergence stopping
+``adversarial_update="alternating"``, for clustering one category per cluster,
+``n_categories=None``) for its whole epoch budget: convergence stopping
 is off (``n_iter_no_change`` = ``max_iter``). ``--variants`` adds others beside it (or
 instead): ``improved`` is the same preset with the neighbour-graph term
 (``neighbor_weight=1.0``); ``defaults`` is the estimator as a user gets it (its
 defaults: the graph term, batch 256, its learning rates, its discriminator; for
-``AAEClassifier`` the denoising encoder and λ = 3) with only the preset's network sizes
+``AAEClassifier`` the denoising encoder and λ = 3, for ``AAEClusterer`` twice as many
+categories as clusters, merged) with only the preset's network sizes
 and epoch budget and the reconstruction loss that suits the scaling.
 
 Prints the machine, the settings, one JSON line per result and a table with the paper's
@@ -263,6 +265,9 @@ def model_params(experiment, preset, seed, variant="paper", start_time=None):
         if schedule is not None:
             params["callbacks"] = [schedule]
     params.update(VARIANTS[variant])
+    if kind == "cluster" and variant != "defaults":
+        # The paper's model has one category per cluster (a preset may ask for more).
+        params.setdefault("n_categories", None)
     params["reconstruction_loss"] = (
         "binary_crossentropy" if preset["scaling"] == "unit" else "squared_error"
     )

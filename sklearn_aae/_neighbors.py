@@ -15,6 +15,8 @@ module owns both halves; the training loop (``_training.py``) only calls them.
    q(d) = 1 / (1 + a·d^(2b)) on the distance d of two codes scaled by ``code_scale``
    (for 2-D codes; by code_scale·sqrt(2/d) for d-dimensional ones),
    and ``n_negatives`` repelling pairs per edge taken from the same mini-batch.
+4. ``merge_by_modularity`` and ``modularity``: after training, ``AAEClusterer`` merges
+   its categories into clusters along the graph, and scores its clusters on it.
 """
 
 from __future__ import annotations
@@ -292,6 +294,22 @@ def merge_by_modularity(affinity, n_groups):
     for g, items in enumerate(members):
         group[items] = g
     return group
+
+
+def modularity(affinity, group):
+    """Newman's modularity of a grouping of k items: the sum over groups of e_gg - a_g².
+
+    ``affinity`` (k, k) as in :func:`merge_by_modularity`; ``group`` (k,) holds each
+    item's group. e_gg is the share of the total weight inside group g and a_g the share
+    of the weight at its items. 0 when the affinity has no weight.
+    """
+    e = np.asarray(affinity, dtype=np.float64)
+    total = e.sum()
+    if total <= 0:
+        return 0.0
+    one_hot = np.eye(int(np.max(group)) + 1)[group]
+    between = one_hot.T @ e @ one_hot / total  # weight from group to group
+    return float(np.trace(between) - np.sum(between.sum(axis=1) ** 2))
 
 
 class NeighborGraph:

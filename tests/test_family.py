@@ -16,6 +16,7 @@ from sklearn_aae import (
     AAETransformer,
     MixturePrior,
 )
+from sklearn_aae._neighbors import fuzzy_graph
 
 
 @pytest.fixture(scope="module")
@@ -125,19 +126,31 @@ def test_clusterer_finds_the_blobs(four_blobs):
     assert clusterer.predict_proba(X).shape == (400, 4)
 
 
-def test_clusterer_n_init_keeps_the_best_reconstructing_fit(four_blobs):
+def row_modularity(graph, labels):
+    """Newman's modularity of a partition of the rows of a symmetric weighted graph."""
+    total, degree = graph.sum(), np.asarray(graph.sum(axis=1)).ravel()
+    return sum(
+        graph[labels == c][:, labels == c].sum() / total - (degree[labels == c].sum() / total) ** 2
+        for c in np.unique(labels)
+    )
+
+
+def test_clusterer_n_init_keeps_the_fit_whose_clusters_are_most_modular(four_blobs):
     X, _ = four_blobs
     best_of_3 = small(AAEClusterer, n_clusters=4, n_init=3, max_iter=2).fit(X)
     assert (best_of_3.n_init, best_of_3.random_state) == (3, 0)  # parameters stay as set
-    # the same as the best of the three single fits from the seeds drawn from random_state
+    # the same as the best of the three single fits from the seeds drawn from random_state,
+    # scored on the rows' graph (exact neighbours for 400 rows: the same for every seed)
+    graph = fuzzy_graph(X.astype(np.float32), 15, "cpu", 0)
     seeds = np.random.RandomState(0).randint(np.iinfo(np.int32).max, size=3)
     fits = [small(AAEClusterer, n_clusters=4, max_iter=2, random_state=int(s)) for s in seeds]
-    scores = [fit.fit(X).score_samples(X).mean() for fit in fits]
+    scores = [row_modularity(graph, fit.fit(X).labels_) for fit in fits]
     best = fits[int(np.argmax(scores))]
     assert len(set(scores)) == 3  # the seeds differ
     assert_array_equal(best_of_3.predict_proba(X), best.predict_proba(X))
     assert_array_equal(best_of_3.labels_, best.labels_)
-    assert best_of_3.score_samples(X).mean() == max(scores)
+    assert_array_equal(best_of_3.category_to_cluster_, best.category_to_cluster_)
+    assert row_modularity(graph, best_of_3.labels_) == pytest.approx(max(scores))
 
 
 def test_cluster_heads_separate_the_categories(four_blobs):
@@ -188,17 +201,21 @@ def test_clusterer_merges_finer_categories_into_clusters(four_blobs):
         clusterer.sample(2, y=4)
 
 
-def test_clusterer_categories_default_to_one_per_cluster_and_never_fewer(four_blobs):
+def test_clusterer_categories_default_to_twice_the_clusters_and_never_fewer(four_blobs):
     X, _ = four_blobs
     clusterer = small(AAEClusterer, n_clusters=4, max_iter=2).fit(X)
-    assert_array_equal(clusterer.category_to_cluster_, np.arange(4))
+    assert clusterer.category_to_cluster_.shape == (8,)
+    assert set(clusterer.category_to_cluster_) <= {0, 1, 2, 3}
+    assert clusterer.predict_proba(X).shape == (400, 4)
+    paper = small(AAEClusterer, n_clusters=4, n_categories=None, max_iter=2).fit(X)
+    assert_array_equal(paper.category_to_cluster_, np.arange(4))
     with pytest.raises(ValueError, match="n_categories=3 is below n_clusters=4"):
         small(AAEClusterer, n_clusters=4, n_categories=3, max_iter=2).fit(X)
 
 
 def test_a_clusterer_pickled_before_merging_loads_with_one_category_per_cluster(four_blobs):
     X, _ = four_blobs
-    clusterer = small(AAEClusterer, n_clusters=4, max_iter=2).fit(X)
+    clusterer = small(AAEClusterer, n_clusters=4, n_categories=None, max_iter=2).fit(X)
     state = clusterer.__getstate__()
     for name in ("n_categories", "category_to_cluster_", "_category_weights"):
         del state[name]  # none of them existed then

@@ -144,6 +144,11 @@ def test_every_preset_trains_its_whole_budget_with_the_papers_model():
             assert model.neighbor_weight == 0.0
             improved = bench_mnist_semi.make_model(experiment, preset, seed=0, variant="improved")
             assert improved.neighbor_weight == 1.0
+            if experiment.startswith("cluster"):  # one category per cluster, as the paper
+                assert model.n_categories is None and improved.n_categories is None
+    merged = copy.deepcopy(bench_mnist_semi.PRESETS["cpu"])
+    merged["cluster"]["n_categories"] = 32  # as --preset-override asks
+    assert bench_mnist_semi.make_model("cluster16", merged, seed=0).n_categories == 32
     for preset in (PARZEN_GPU, SEMI_GPU):
         assert preset["device"] == "cuda" and preset["tf32"] and preset["max_minutes"]
     assert PARZEN_GPU["cuda_graphs"]
@@ -162,6 +167,8 @@ def test_the_defaults_variant_is_the_estimator_as_users_get_it(experiment):
     default = cls()
     for name in ("batch_size", "learning_rate", "neighbor_weight", "input_noise"):
         assert getattr(model, name) == getattr(default, name), name
+    if kind == "cluster":
+        assert model.n_categories == default.n_categories == "auto"
     assert model.neighbor_weight > 0 and model.batch_size != preset[kind]["batch_size"]
     assert model.reconstruction_loss == "binary_crossentropy"  # the cpu preset's unit pixels
 

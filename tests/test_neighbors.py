@@ -26,6 +26,7 @@ from sklearn_aae._neighbors import (
     find_ab_params,
     fuzzy_weights,
     merge_by_modularity,
+    modularity,
     nearest_neighbors,
     neighbor_loss,
     symmetric_graph,
@@ -267,3 +268,18 @@ def test_merging_by_modularity_joins_the_most_connected_items():
     empty = np.zeros((3, 3))
     assert_array_equal(merge_by_modularity(empty, 2), [0, 0, 1])  # no edges: in order
     assert not empty.any()  # the caller's matrix is left as it was
+
+
+def test_modularity_of_groupings():
+    # two blocks of equal weight, nothing across: 2 (1/2 - 1/4)
+    blocks = np.kron(np.eye(2), np.ones((2, 2)))
+    assert modularity(blocks, np.array([0, 0, 1, 1])) == pytest.approx(0.5)
+    assert modularity(blocks, np.zeros(4, dtype=int)) == pytest.approx(0.0)  # one group
+    # split across the blocks: each group holds half of each block, e_gg = 1/4
+    assert modularity(blocks, np.array([0, 1, 0, 1])) == pytest.approx(0.0)
+    assert modularity(np.zeros((3, 3)), np.arange(3)) == 0.0
+    # the merge joins what raises it: its grouping scores above the items kept apart
+    pair = np.array([0, 1, 2, 0, 1, 2])
+    affinity = 10.0 * (pair[:, None] == pair[None, :]) + 0.1
+    merged = merge_by_modularity(affinity, 3)
+    assert modularity(affinity, merged) > modularity(affinity, np.arange(6))
