@@ -268,14 +268,15 @@ def fuzzy_graph(X32, n_neighbors, device, random_state=None):
     return symmetric_graph(indices, fuzzy_weights(distances), n)
 
 
-def merge_by_modularity(affinity, n_groups):
+def merge_by_modularity(affinity, n_groups, resolution=1.0):
     """Merge k items into ``n_groups`` groups, greedily by modularity; the group of each.
 
     ``affinity`` (k, k) is symmetric and non-negative: the total edge weight between two
     items (an item's diagonal, the weight inside it). The pair whose union raises the
-    modularity most, 2 (e_ij - a_i a_j) with e the affinity over its total and a its row
-    sums, is joined first (Clauset, Newman and Moore, 2004), until ``n_groups`` remain.
-    Groups are numbered by their smallest item.
+    modularity most, 2 (e_ij - γ a_i a_j) with e the affinity over its total, a its row
+    sums and γ the ``resolution``, is joined first (Clauset, Newman and Moore, 2004;
+    γ as Reichardt and Bornholdt, 2006: above 1 it favours groups of even weight), until
+    ``n_groups`` remain. Groups are numbered by their smallest item.
     """
     e = np.array(affinity, dtype=np.float64)  # a copy: merged in place below
     if e.sum() > 0:
@@ -283,7 +284,7 @@ def merge_by_modularity(affinity, n_groups):
     members = [[i] for i in range(e.shape[0])]
     while len(members) > n_groups:
         a = e.sum(axis=1)
-        gain = e - np.outer(a, a)
+        gain = e - resolution * np.outer(a, a)
         np.fill_diagonal(gain, -np.inf)
         i, j = sorted(np.unravel_index(np.argmax(gain), gain.shape))
         e[i] += e[j]

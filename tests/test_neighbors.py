@@ -270,6 +270,17 @@ def test_merging_by_modularity_joins_the_most_connected_items():
     assert not empty.any()  # the caller's matrix is left as it was
 
 
+def test_a_higher_resolution_merges_into_groups_of_even_weight():
+    # item 0 is heavy and tied to 1 more strongly than 2 is tied to 3
+    affinity = np.full((4, 4), 0.1)
+    affinity[0, 0] = 5.0
+    affinity[0, 1] = affinity[1, 0] = 3.0
+    affinity[2, 3] = affinity[3, 2] = 1.0
+    # plain modularity joins 0 and 1; a high resolution leaves the heavy item alone
+    assert_array_equal(merge_by_modularity(affinity, 3), [0, 0, 1, 2])
+    assert_array_equal(merge_by_modularity(affinity, 3, resolution=3.0), [0, 1, 2, 2])
+
+
 def test_modularity_of_groupings():
     # two blocks of equal weight, nothing across: 2 (1/2 - 1/4)
     blocks = np.kron(np.eye(2), np.ones((2, 2)))

@@ -1,8 +1,8 @@
 """The merge of K categories into 10 clusters with a resolution γ (exploration).
 
 Greedy modularity with Reichardt and Bornholdt's resolution: join the pair of groups
-with the largest e_ij - γ a_i a_j (γ = 1 is ``merge_by_modularity``, what
-``AAEClusterer`` does; γ > 1 favours groups of even size). On the categories saved by
+with the largest e_ij - γ a_i a_j (``merge_by_modularity(..., resolution=γ)``; γ = 1 is
+what ``AAEClusterer`` does; γ > 1 favours groups of even size). On the categories saved by
 ``cluster_fits.py``, along the fuzzy 15-neighbour graph of the rows (pixels / 16).
 Prints the majority-label accuracy per γ and K, mean and per seed. Run from the
 repository root:
@@ -20,28 +20,9 @@ from sklearn.datasets import load_digits
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # benchmarks/
 from bench_family_digits import majority_accuracy  # noqa: E402
 
-from sklearn_aae._neighbors import fuzzy_graph  # noqa: E402
+from sklearn_aae._neighbors import fuzzy_graph, merge_by_modularity  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-
-
-def merge(affinity, n_groups, gamma):
-    e = np.array(affinity, dtype=np.float64)
-    e /= e.sum()
-    members = [[i] for i in range(len(e))]
-    while len(members) > n_groups:
-        a = e.sum(axis=1)
-        gain = e - gamma * np.outer(a, a)
-        np.fill_diagonal(gain, -np.inf)
-        i, j = sorted(np.unravel_index(np.argmax(gain), gain.shape))
-        e[i] += e[j]
-        e[:, i] += e[:, j]
-        e = np.delete(np.delete(e, j, axis=0), j, axis=1)
-        members[i] += members.pop(j)
-    group = np.empty(len(affinity), dtype=int)
-    for g, items in enumerate(members):
-        group[items] = g
-    return group
 
 
 def main():
@@ -55,7 +36,8 @@ def main():
                 labels = np.load(HERE / "fits" / f"K{k}_seed{seed}.npy")
                 members = np.eye(k)[labels]
                 affinity = members.T @ (graph @ members)
-                accuracy.append(majority_accuracy(y, merge(affinity, 10, gamma)[labels]))
+                group = merge_by_modularity(affinity, 10, resolution=gamma)
+                accuracy.append(majority_accuracy(y, group[labels]))
             print(gamma, k, round(np.mean(accuracy), 4), np.round(accuracy, 3), flush=True)
 
 
