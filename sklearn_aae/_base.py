@@ -806,7 +806,8 @@ class BaseAAE(BaseEstimator):
 
     def _class_logits(self, X32):
         encoder = self.net_.module_.encoder
-        return self._run(lambda x: encoder.mean(x)[1], X32, self._n_categories())
+        # As many as the network was built with, whatever set_params changed since.
+        return self._run(lambda x: encoder.mean(x)[1], X32, encoder.n_categories)
 
     def _class_index(self, y, n_rows):
         """Map ``y`` (one label, or one per row) to indices in ``classes_`` or categories."""

@@ -52,11 +52,12 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         clusters, joining first the two groups whose union raises most the modularity
         of the training rows' fuzzy nearest-neighbour graph (``n_neighbors``
         neighbours; Clauset, Newman and Moore); each training row counts for its most
-        probable category, with its ``sample_weight``. The merge is part of the fitted
+        probable category, with its ``sample_weight``; a category that no row takes
+        joins the cluster whose rows make it likeliest. The merge is part of the fitted
         estimator (pickle and ``skops.io`` keep it), not of the networks' weights that
-        ``export.save_safetensors`` writes. On digits, 20 categories merged into 10
-        clusters scored 0.86-0.90 in majority-label accuracy against 0.83-0.85 for 10
-        categories; on MNIST, 32 categories merged into 16 clusters had 7.4 % and
+        ``export.save_safetensors`` writes. On digits (pixels / 16), 20 categories merged
+        into 10 clusters scored 0.86-0.90 in majority-label accuracy against 0.83-0.85
+        for 10 categories; on MNIST, 32 categories merged into 16 clusters had 7.4 % and
         11.5 % test error on two seeds, against 14.9 % and 15.0 % for 16 (see the
         benchmarks page).
     n_components : int, default=8
@@ -70,7 +71,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         more modular tend to be the more accurate: on digits (pixels / 16), the most
         modular of 3 fits scored 0.89 ± 0.04 in majority-label accuracy against
         0.86 ± 0.09 for one fit, and 0.87 for the best-reconstructing of the same 3 (see
-        the benchmarks page), at 2.5 times the fit time. A ``warm_start`` refit trains
+        the benchmarks page), at 3 times the fit time. A ``warm_start`` refit trains
         the one model in place.
     {common_parameters}
 
@@ -200,6 +201,8 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         state.setdefault("n_categories", None)
         if "net_" in state and "category_to_cluster_" not in state:
             state["category_to_cluster_"] = np.arange(state["n_clusters"])
+        if "net_" in state:
+            state.setdefault("_n_clusters_fitted", state["n_clusters"])
         super().__setstate__(state)
 
     def _n_categories(self):
@@ -237,50 +240,99 @@ class AAEClusterer(ClusterMixin, BaseAAE):
             )
         continue_training = self.warm_start and hasattr(self, "net_")
         if self.n_init == 1 or continue_training:
-            self._fit(X, None, sample_weight, epochs=self.max_iter, reset=not continue_training)
+            try:
+                self._fit(X, None, sample_weight, epochs=self.max_iter, reset=not continue_training)
+            except KeyboardInterrupt:
+                # Training kept its last finished epoch: cluster with it, then re-raise.
+                if getattr(self, "interrupted_", False):
+                    self._merge_categories(X, sample_weight)
+                raise
             self._merge_categories(X, sample_weight)
         else:
             self._fit_best_of_n_init(X, sample_weight)
         return self
 
+    def _rows_graph(self, X32, weights, device, seed):
+        """Return the neighbour graph of the rows of positive weight (None below two)."""
+        kept = X32[weights > 0]
+        if kept.shape[0] < 2:
+            return None
+        return fuzzy_graph(kept, self.n_neighbors, device, seed)
+
     def _merge_categories(self, X, sample_weight, graph=None):
         """Set ``category_to_cluster_`` and ``labels_``, merging categories along a graph.
 
-        ``graph`` is the training rows' fuzzy neighbour graph, built here when the
-        categories need merging and none is given. Returns the modularity of the
-        clusters on it (each row counting for its most probable category, with its
-        weight), or None when there was no graph to score them on.
+        ``graph`` is the fuzzy neighbour graph of the training rows of positive weight
+        (rows of weight 0 are left out, as in training), built here when the categories
+        need merging and none is given. Returns the modularity of the clusters on it
+        (each row counting for its most probable category, with its weight), or None
+        when there was no graph to score them on. Nothing is set unless all succeeds.
         """
         k = self._n_categories()
         X32 = self._validate_X(X, reset=False)
-        categories = self._class_logits(X32).argmax(axis=1)
+        logits = self._class_logits(X32)
+        categories = logits.argmax(axis=1)
         weights = (
             np.ones(X32.shape[0])
             if sample_weight is None
             else _check_sample_weight(sample_weight, X32, dtype=np.float64)
         )
-        # How much of the training data each category holds: sample draws a cluster's
-        # categories in these proportions.
-        self._category_weights = np.bincount(categories, weights=weights, minlength=k)
-        self.category_to_cluster_ = np.arange(k)
+        kept = weights > 0
         if graph is None and k > self.n_clusters:
-            graph = fuzzy_graph(X32, self.n_neighbors, self.device_, self._graph_seed())
+            graph = self._rows_graph(X32, weights, self.device_, self._graph_seed())
+        affinity = None
         if graph is not None:
+            n_kept = int(kept.sum())
             members = sp.csr_matrix(
-                (weights, (np.arange(X32.shape[0]), categories)), shape=(X32.shape[0], k)
+                (weights[kept], (np.arange(n_kept), categories[kept])), shape=(n_kept, k)
             )
             affinity = (members.T @ graph @ members).toarray()
-            if k > self.n_clusters:
-                self.category_to_cluster_ = merge_by_modularity(affinity, self.n_clusters)
-        self.labels_ = self.category_to_cluster_[categories]  # predict(X), one pass
-        return None if graph is None else modularity(affinity, self.category_to_cluster_)
+        # How much of the training data each category holds: sample draws a cluster's
+        # categories in these proportions.
+        category_weights = np.bincount(categories, weights=weights, minlength=k)
+        if k == self.n_clusters:
+            mapping = np.arange(k)
+        else:
+            mapping = self._category_clusters(
+                affinity, category_weights, logits[kept], weights[kept]
+            )
+        self._category_weights = category_weights
+        self._n_clusters_fitted = self.n_clusters
+        self.category_to_cluster_ = mapping
+        self.labels_ = mapping[categories]  # predict(X), one pass
+        return None if affinity is None else modularity(affinity, mapping)
+
+    def _category_clusters(self, affinity, category_weights, logits, weights):
+        """Return the cluster of every category, for more categories than clusters.
+
+        The categories that hold training rows are merged along the graph (their
+        ``affinity``); with no more of them than clusters, each is a cluster. A category
+        that holds none takes a cluster left empty if there is one, or else joins the
+        cluster whose rows (``logits``, ``weights``) give it the most probability.
+        """
+        n = self.n_clusters
+        used = np.flatnonzero(category_weights > 0)
+        unused = np.flatnonzero(category_weights <= 0)
+        mapping = np.empty(len(category_weights), dtype=np.intp)
+        if len(used) > n:
+            mapping[used] = merge_by_modularity(affinity[np.ix_(used, used)], n)
+        else:
+            mapping[used] = np.arange(len(used))
+        n_empty = max(n - len(used), 0)
+        mapping[unused[:n_empty]] = np.arange(len(used), len(used) + n_empty)
+        rest = unused[n_empty:]
+        if len(rest):
+            proba = softmax(logits.astype(np.float64), axis=1)
+            rows_cluster = np.eye(n)[mapping[logits.argmax(axis=1)]] * weights[:, None]
+            mapping[rest] = (rows_cluster.T @ proba[:, rest]).argmax(axis=0)
+        return mapping
 
     def _fit_best_of_n_init(self, X, sample_weight):
         """Fit ``n_init`` models from seeds drawn from ``random_state``; keep the best.
 
-        The best has the most modular clusters on the training rows' neighbour graph
-        (built once, from this estimator's seed); its fitted state becomes this
-        estimator's, whose parameters stay as set.
+        The best has the most modular clusters on the neighbour graph of the training
+        rows of positive weight (built once, from this estimator's seed); its fitted
+        state becomes this estimator's, whose parameters stay as set.
         """
         seeds = check_random_state(self.random_state).randint(
             np.iinfo(np.int32).max, size=self.n_init
@@ -289,10 +341,16 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         for seed in seeds:
             trial = clone(self).set_params(n_init=1, random_state=int(seed), warm_start=False)
             trial._fit(X, None, sample_weight, epochs=self.max_iter, reset=True)
-            if graph is None:
+            if best is None:  # the first fit has validated X: build the graph once
                 X32 = trial._validate_X(X, reset=False)
-                graph = fuzzy_graph(X32, self.n_neighbors, trial.device_, self._graph_seed())
+                weights = (
+                    np.ones(X32.shape[0])
+                    if sample_weight is None
+                    else _check_sample_weight(sample_weight, X32, dtype=np.float64)
+                )
+                graph = self._rows_graph(X32, weights, trial.device_, self._graph_seed())
             score = trial._merge_categories(X, sample_weight, graph)
+            score = -np.inf if score is None else score
             if best is None or score > best_score:
                 best, best_score = trial, score
         params = self.get_params(deep=False)
@@ -314,17 +372,18 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         check_is_fitted(self)
         logits = self._class_logits(self._validate_X(X, reset=False))
         proba = softmax(logits.astype(np.float64), axis=1)
-        if len(self.category_to_cluster_) == self.n_clusters:
+        n_clusters = self._n_clusters_fitted
+        if len(self.category_to_cluster_) == n_clusters:
             return proba
         # Each cluster's categories added column by column, in order: a row's sums do
         # not depend on the rows computed with it (a matrix product's rounding can).
-        merged = np.zeros((proba.shape[0], self.n_clusters))
+        merged = np.zeros((proba.shape[0], n_clusters))
         for category, cluster in enumerate(self.category_to_cluster_):
             merged[:, cluster] += proba[:, category]
         return merged
 
     def predict(self, X):
-        """Most probable cluster of each sample.
+        """Predict the cluster of each sample: that of its most probable category.
 
         Parameters
         ----------
@@ -361,14 +420,15 @@ class AAEClusterer(ClusterMixin, BaseAAE):
             Generated samples.
         """
         check_is_fitted(self)
-        if len(self.category_to_cluster_) == self.n_clusters:
+        n_clusters = self._n_clusters_fitted
+        if len(self.category_to_cluster_) == n_clusters:
             return self._sample(n_samples, y, random_state)
         rng = check_random_state(random_state)
         if isinstance(n_samples, Integral) and n_samples >= 1:
             if y is None:
-                clusters = rng.randint(self.n_clusters, size=n_samples)
+                clusters = rng.randint(n_clusters, size=n_samples)
             else:
-                clusters = self._category_index(y, n_samples, self.n_clusters)
+                clusters = self._category_index(y, n_samples, n_clusters)
             y = np.array([self._draw_category(c, rng) for c in clusters], dtype=np.int64)
         return self._sample(n_samples, y, rng)
 

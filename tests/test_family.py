@@ -147,6 +147,8 @@ def test_clusterer_n_init_keeps_the_fit_whose_clusters_are_most_modular(four_blo
     scores = [row_modularity(graph, fit.fit(X).labels_) for fit in fits]
     best = fits[int(np.argmax(scores))]
     assert len(set(scores)) == 3  # the seeds differ
+    # ... and the best-reconstructing fit is another one: the test tells the two apart
+    assert np.argmax([fit.score_samples(X).mean() for fit in fits]) != np.argmax(scores)
     assert_array_equal(best_of_3.predict_proba(X), best.predict_proba(X))
     assert_array_equal(best_of_3.labels_, best.labels_)
     assert_array_equal(best_of_3.category_to_cluster_, best.category_to_cluster_)
@@ -205,7 +207,8 @@ def test_clusterer_categories_default_to_twice_the_clusters_and_never_fewer(four
     X, _ = four_blobs
     clusterer = small(AAEClusterer, n_clusters=4, max_iter=2).fit(X)
     assert clusterer.category_to_cluster_.shape == (8,)
-    assert set(clusterer.category_to_cluster_) <= {0, 1, 2, 3}
+    assert set(clusterer.category_to_cluster_) == {0, 1, 2, 3}
+    assert_array_equal(clusterer.labels_, clusterer.predict(X))
     assert clusterer.predict_proba(X).shape == (400, 4)
     paper = small(AAEClusterer, n_clusters=4, n_categories=None, max_iter=2).fit(X)
     assert_array_equal(paper.category_to_cluster_, np.arange(4))
@@ -213,11 +216,76 @@ def test_clusterer_categories_default_to_twice_the_clusters_and_never_fewer(four
         small(AAEClusterer, n_clusters=4, n_categories=3, max_iter=2).fit(X)
 
 
+def test_unused_categories_never_make_clusters_of_their_own():
+    clusterer = AAEClusterer(n_clusters=2)
+    # categories 0-1 and 2-3 tied by the graph, category 4 holds no row
+    affinity = np.zeros((5, 5))
+    affinity[:2, :2] = affinity[2:4, 2:4] = 1.0
+    weights = np.array([3.0, 3.0, 3.0, 3.0, 0.0])
+    # four rows, one per used category; category 4 is likelier in the rows of 2 and 3
+    logits = np.full((4, 5), -5.0)
+    logits[np.arange(4), np.arange(4)] = 5.0
+    logits[2:, 4] = 4.0
+    mapping = clusterer._category_clusters(affinity, weights, logits, np.ones(4))
+    assert_array_equal(mapping, [0, 0, 1, 1, 1])
+    # fewer categories in use than clusters: each is one, the unused fill the rest
+    clusterer.set_params(n_clusters=3)
+    weights = np.array([3.0, 0.0, 3.0, 0.0, 0.0])
+    logits = np.full((2, 5), -5.0)
+    logits[[0, 1], [0, 2]] = 5.0
+    logits[1, 4] = 4.0
+    mapping = clusterer._category_clusters(affinity, weights, logits, np.ones(2))
+    # 1 fills the empty cluster 2; 3 and 4 join the cluster of the row likelier to be them
+    assert_array_equal(mapping, [0, 2, 1, 0, 1])
+
+
+def test_clusterer_on_one_row_and_one_cluster(four_blobs):
+    X, _ = four_blobs
+    # one row of positive weight: nothing to build a graph on, nothing to merge
+    weights = np.zeros(len(X))
+    weights[0] = 1.0
+    for n_init in (1, 2):
+        one = small(AAEClusterer, n_clusters=4, neighbor_weight=0.0, max_iter=2, n_init=n_init)
+        one.fit(X, sample_weight=weights)
+        assert sorted(one.category_to_cluster_) == [0, 0, 0, 0, 0, 1, 2, 3]
+        assert set(one.predict(X)) <= {0, 1, 2, 3}
+        np.testing.assert_allclose(one.predict_proba(X).sum(axis=1), 1.0)
+    single = small(AAEClusterer, n_clusters=1, max_iter=2).fit(X)
+    assert_array_equal(single.category_to_cluster_, [0, 0])
+    assert_array_equal(single.labels_, np.zeros(len(X)))
+    np.testing.assert_allclose(single.predict_proba(X), 1.0)
+
+
+def test_rows_of_weight_zero_are_left_out_of_the_merge(four_blobs):
+    X, _ = four_blobs
+    extra = X[:150] + 0.01  # near-duplicates of weight 0: they would crowd the graph
+    weighted = small(AAEClusterer, n_clusters=4, max_iter=5, n_init=2)
+    with_extra, weights = np.vstack([X, extra]), np.r_[np.ones(len(X)), np.zeros(150)]
+    weighted.fit(with_extra, sample_weight=weights)
+    # the score n_init compares: the same with the rows of weight 0 as without them
+    score = weighted._merge_categories(with_extra, weights)
+    assert score == pytest.approx(weighted._merge_categories(X, None), rel=1e-12)
+    plain = small(AAEClusterer, n_clusters=4, max_iter=5, n_init=2).fit(X)
+    assert_array_equal(weighted.category_to_cluster_, plain.category_to_cluster_)
+    assert_array_equal(weighted.labels_[: len(X)], plain.labels_)
+    # (training leaves them out too, up to rounding: the models agree within float32)
+    np.testing.assert_allclose(weighted.predict_proba(X), plain.predict_proba(X), atol=1e-5)
+
+
+def test_a_fitted_clusterer_keeps_its_clusters_when_parameters_change(four_blobs):
+    X, _ = four_blobs
+    clusterer = small(AAEClusterer, n_clusters=4, max_iter=2).fit(X)
+    proba = clusterer.predict_proba(X)
+    clusterer.set_params(n_clusters=8)  # no refit: the fitted model stays as it was
+    assert_array_equal(clusterer.predict_proba(X), proba)
+    assert set(clusterer.predict(X)) <= {0, 1, 2, 3}
+
+
 def test_a_clusterer_pickled_before_merging_loads_with_one_category_per_cluster(four_blobs):
     X, _ = four_blobs
     clusterer = small(AAEClusterer, n_clusters=4, n_categories=None, max_iter=2).fit(X)
     state = clusterer.__getstate__()
-    for name in ("n_categories", "category_to_cluster_", "_category_weights"):
+    for name in ("n_categories", "category_to_cluster_", "_category_weights", "_n_clusters_fitted"):
         del state[name]  # none of them existed then
     old = AAEClusterer.__new__(AAEClusterer)
     old.__setstate__(state)

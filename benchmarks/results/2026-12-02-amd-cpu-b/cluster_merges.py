@@ -1,8 +1,8 @@
 """Merges of K saved categories into 10 clusters, on all digits (exploration).
 
-Reads the categories saved by ``cluster_fits.py`` and merges them along the fuzzy
-15-neighbour graph G of the rows (pixels / 16), on the affinity A = Mᵀ G M between
-categories (M: one-hot memberships). Merges:
+Reads the categories saved by ``cluster_fits.py`` and merges those that hold rows along
+the fuzzy neighbour graph G of the rows (pixels / 16; 15 neighbours, or ``NEIGHBORS``),
+on the affinity A = Mᵀ G M between categories (M: one-hot memberships). Merges:
 
 - ``cnm``: greedy modularity, what ``AAEClusterer(n_categories=...)`` does;
 - ``cnm+moves``: the same, then single categories moved to the group that raises the
@@ -15,6 +15,7 @@ and the means. Run from the repository root:
     OMP_NUM_THREADS=1 python benchmarks/results/2026-12-02-amd-cpu-b/cluster_merges.py K SEED...
 """
 
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -65,7 +66,7 @@ def main():
     warnings.simplefilter("ignore")
     X, y = load_digits(return_X_y=True)
     rows = (X / 16).astype(np.float32)
-    graph = fuzzy_graph(rows, 15, "cpu", 0)
+    graph = fuzzy_graph(rows, int(os.environ.get("NEIGHBORS", 15)), "cpu", 0)
     k = int(sys.argv[1])
     results = []
     for seed in map(int, sys.argv[2:]):

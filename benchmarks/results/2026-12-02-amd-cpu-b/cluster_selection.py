@@ -1,8 +1,8 @@
 """Does the modularity of a clusterer's clusters tell the better fits? (exploration)
 
 For each saved fit of ``cluster_fits.py`` (K categories, seeds given), the categories
-are merged into 10 clusters as ``AAEClusterer`` merges them (none to merge for K = 10),
-then scored by majority-label accuracy and by Newman's modularity on the fuzzy
+that hold rows are merged into 10 clusters as ``AAEClusterer`` merges them (none to
+merge for K = 10), then scored by majority-label accuracy and by Newman's modularity on the fuzzy
 15-neighbour graph of the rows (pixels / 16), which needs no label. Prints both per
 seed, their Spearman correlation, and what keeping the most modular of 3 fits would
 score: the mean and lowest accuracy over every 3 of the seeds, against one fit.
@@ -35,9 +35,12 @@ def main():
     accuracy, score = [], []
     for seed in seeds:
         labels = np.load(HERE / "fits" / f"K{k}_seed{seed}.npy")
-        members = np.eye(k)[labels]
+        # the categories that hold rows, merged as AAEClusterer merges them
+        members = np.eye(k)[labels][:, np.unique(labels)]
         affinity = members.T @ (graph @ members)
-        group = merge_by_modularity(affinity, 10) if k > 10 else np.arange(k)
+        used = members.shape[1]
+        group = merge_by_modularity(affinity, 10) if used > 10 else np.arange(used)
+        labels = np.searchsorted(np.unique(labels), labels)
         accuracy.append(majority_accuracy(y, group[labels]))
         score.append(modularity(affinity, group))
         print(f"seed {seed}: accuracy {accuracy[-1]:.4f}, modularity {score[-1]:.4f}")
