@@ -8,6 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import softmax
 from sklearn.base import ClusterMixin, _fit_context, clone
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
@@ -200,10 +201,23 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         state = dict(state)
         state.setdefault("n_categories", None)
         if "net_" in state and "category_to_cluster_" not in state:
-            state["category_to_cluster_"] = np.arange(state["n_clusters"])
+            built = dict(state["net_"].get("build_params", {}))  # the saved networks
+            if built.get("n_categories") is None:  # one category per cluster: no merge
+                state["category_to_cluster_"] = np.arange(state["n_clusters"])
+            # Otherwise saved during a first fit, before the merge (a training
+            # checkpoint): the clusters are unknown until a fit merges the categories.
         if "net_" in state:
             state.setdefault("_n_clusters_fitted", state["n_clusters"])
         super().__setstate__(state)
+
+    def _check_merged(self):
+        check_is_fitted(self)
+        if not hasattr(self, "category_to_cluster_"):
+            raise NotFittedError(
+                "This AAEClusterer was saved during its first fit, before its categories "
+                "were merged into clusters. Fit it again (warm_start=True continues its "
+                "training) to merge them."
+            )
 
     def _n_categories(self):
         if self.n_categories == "auto":
@@ -239,18 +253,44 @@ class AAEClusterer(ClusterMixin, BaseAAE):
                 "least n_clusters, or None for one category per cluster."
             )
         continue_training = self.warm_start and hasattr(self, "net_")
-        if self.n_init == 1 or continue_training:
-            try:
-                self._fit(X, None, sample_weight, epochs=self.max_iter, reset=not continue_training)
-            except KeyboardInterrupt:
-                # Training kept its last finished epoch: cluster with it, then re-raise.
-                if getattr(self, "interrupted_", False):
-                    self._merge_categories(X, sample_weight)
-                raise
-            self._merge_categories(X, sample_weight)
-        else:
+        if continue_training and self._built_categories() != self._n_categories():
+            raise ValueError(
+                f"warm_start=True continues the fitted network, whose code has "
+                f"{self._built_categories()} categories, but n_clusters={self.n_clusters} "
+                f"and n_categories={self.n_categories!r} now ask for "
+                f"{self._n_categories()}. Set warm_start=False to fit anew, or set the "
+                "parameters back."
+            )
+        if self.n_init > 1 and not continue_training:
             self._fit_best_of_n_init(X, sample_weight)
+            return self
+        saved = dict(vars(self))
+        self.__dict__.pop("interrupted_", None)  # set anew if this call is interrupted
+        try:
+            self._fit(X, None, sample_weight, epochs=self.max_iter, reset=not continue_training)
+        except KeyboardInterrupt:
+            # Training kept its last finished epoch: cluster with it, then re-raise.
+            if getattr(self, "interrupted_", False):
+                try:
+                    self._merge_or_restore(X, sample_weight, saved)
+                except Exception:  # noqa: S110 - left as it was; the interrupt goes on
+                    pass
+            raise
+        self._merge_or_restore(X, sample_weight, saved)
         return self
+
+    def _merge_or_restore(self, X, sample_weight, saved):
+        """Merge the categories; if that fails, leave the estimator as it was."""
+        try:
+            self._merge_categories(X, sample_weight)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    def _built_categories(self):
+        """Return how many categories the fitted network's code has."""
+        return self.net_.module_.encoder.n_categories
 
     def _rows_graph(self, X32, weights, device, seed):
         """Return the neighbour graph of the rows of positive weight (None below two)."""
@@ -369,7 +409,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         proba : ndarray of shape (n_samples, n_clusters)
             Rows sum to one.
         """
-        check_is_fitted(self)
+        self._check_merged()
         logits = self._class_logits(self._validate_X(X, reset=False))
         proba = softmax(logits.astype(np.float64), axis=1)
         n_clusters = self._n_clusters_fitted
@@ -396,7 +436,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
             Cluster indices in ``[0, n_clusters)``: the cluster of each sample's most
             probable category.
         """
-        check_is_fitted(self)
+        self._check_merged()
         logits = self._class_logits(self._validate_X(X, reset=False))
         return self.category_to_cluster_[logits.argmax(axis=1)]
 
@@ -419,7 +459,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         X_new : ndarray of shape (n_samples, n_features_in_), dtype float32
             Generated samples.
         """
-        check_is_fitted(self)
+        self._check_merged()
         n_clusters = self._n_clusters_fitted
         if len(self.category_to_cluster_) == n_clusters:
             return self._sample(n_samples, y, random_state)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 from sklearn.datasets import make_blobs
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
@@ -259,17 +260,17 @@ def test_clusterer_on_one_row_and_one_cluster(four_blobs):
 def test_rows_of_weight_zero_are_left_out_of_the_merge(four_blobs):
     X, _ = four_blobs
     extra = X[:150] + 0.01  # near-duplicates of weight 0: they would crowd the graph
-    weighted = small(AAEClusterer, n_clusters=4, max_iter=5, n_init=2)
     with_extra, weights = np.vstack([X, extra]), np.r_[np.ones(len(X)), np.zeros(150)]
+    weighted = small(AAEClusterer, n_clusters=4, max_iter=5, n_init=2)
     weighted.fit(with_extra, sample_weight=weights)
-    # the score n_init compares: the same with the rows of weight 0 as without them
-    score = weighted._merge_categories(with_extra, weights)
-    assert score == pytest.approx(weighted._merge_categories(X, None), rel=1e-12)
     plain = small(AAEClusterer, n_clusters=4, max_iter=5, n_init=2).fit(X)
     assert_array_equal(weighted.category_to_cluster_, plain.category_to_cluster_)
     assert_array_equal(weighted.labels_[: len(X)], plain.labels_)
     # (training leaves them out too, up to rounding: the models agree within float32)
     np.testing.assert_allclose(weighted.predict_proba(X), plain.predict_proba(X), atol=1e-5)
+    # the score n_init compares: the same with the rows of weight 0 as without them
+    score = weighted._merge_categories(with_extra, weights)
+    assert score == pytest.approx(weighted._merge_categories(X, None), rel=1e-12)
 
 
 def test_a_fitted_clusterer_keeps_its_clusters_when_parameters_change(four_blobs):
@@ -279,6 +280,57 @@ def test_a_fitted_clusterer_keeps_its_clusters_when_parameters_change(four_blobs
     clusterer.set_params(n_clusters=8)  # no refit: the fitted model stays as it was
     assert_array_equal(clusterer.predict_proba(X), proba)
     assert set(clusterer.predict(X)) <= {0, 1, 2, 3}
+
+
+def test_a_failed_or_interrupted_merge_leaves_the_clusterer_as_it_was(four_blobs, monkeypatch):
+    X, _ = four_blobs
+    clusterer = small(AAEClusterer, n_clusters=4, max_iter=2).fit(X)
+    mapping, proba = clusterer.category_to_cluster_, clusterer.predict_proba(X)
+
+    def no_graph(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sklearn_aae._clusterer.fuzzy_graph", no_graph)
+    with pytest.raises(KeyboardInterrupt):
+        clusterer.set_params(n_clusters=3).fit(X)  # trains, then the merge is cut short
+    clusterer.set_params(n_clusters=4)
+    assert_array_equal(clusterer.category_to_cluster_, mapping)
+    assert_array_equal(clusterer.predict_proba(X), proba)
+    # an interrupt before any epoch finished: an earlier interrupted_ is not taken for it
+    clusterer.interrupted_ = True
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(clusterer, "_fit", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        clusterer.fit(X[:50])
+    assert_array_equal(clusterer.category_to_cluster_, mapping)
+    assert clusterer.labels_.shape == (len(X),)
+
+
+def test_a_warm_start_refuses_a_new_number_of_categories(four_blobs):
+    X, _ = four_blobs
+    clusterer = small(AAEClusterer, n_clusters=4, max_iter=2).fit(X)
+    with pytest.raises(ValueError, match="code has 8 categories.*ask for 6"):
+        clusterer.set_params(n_clusters=3, warm_start=True).fit(X)
+    clusterer.set_params(n_clusters=4).fit(X)  # the same categories: training goes on
+    assert clusterer.n_iter_ == 4  # two more epochs
+
+
+def test_a_clusterer_saved_before_its_merge_asks_to_be_fitted(four_blobs):
+    X, _ = four_blobs
+    clusterer = small(AAEClusterer, n_clusters=4, max_iter=2).fit(X)
+    state = clusterer.__getstate__()
+    for name in ("category_to_cluster_", "_category_weights", "labels_"):
+        del state[name]  # as a training checkpoint of a first fit holds it
+    saved = AAEClusterer.__new__(AAEClusterer)
+    saved.__setstate__(state)
+    for method in (saved.predict, saved.predict_proba):
+        with pytest.raises(NotFittedError, match="before its categories were merged"):
+            method(X)
+    saved.set_params(warm_start=True).fit(X)
+    assert saved.category_to_cluster_.shape == (8,)
 
 
 def test_a_clusterer_pickled_before_merging_loads_with_one_category_per_cluster(four_blobs):
