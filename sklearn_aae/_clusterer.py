@@ -211,6 +211,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         super().__setstate__(state)
 
     def _check_merged(self):
+        """Raise unless the estimator is fitted and its categories are merged."""
         check_is_fitted(self)
         if not hasattr(self, "category_to_cluster_"):
             raise NotFittedError(
@@ -273,7 +274,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
             if getattr(self, "interrupted_", False):
                 try:
                     self._merge_or_restore(X, sample_weight, saved)
-                except Exception:  # noqa: S110 - left as it was; the interrupt goes on
+                except Exception:  # left as it was before this call; the interrupt goes on
                     pass
             raise
         self._merge_or_restore(X, sample_weight, saved)
