@@ -11,7 +11,7 @@ from sklearn.base import ClusterMixin, _fit_context, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAAE
 from ._docs import fill_doc
@@ -206,8 +206,6 @@ class AAEClusterer(ClusterMixin, BaseAAE):
                 state["category_to_cluster_"] = np.arange(state["n_clusters"])
             # Otherwise saved during a first fit, before the merge (a training
             # checkpoint): the clusters are unknown until a fit merges the categories.
-        if "net_" in state:
-            state.setdefault("_n_clusters_fitted", state["n_clusters"])
         super().__setstate__(state)
 
     def _check_merged(self):
@@ -289,9 +287,18 @@ class AAEClusterer(ClusterMixin, BaseAAE):
             self.__dict__.update(saved)
             raise
 
+    def _fitted_clusters(self):
+        """Return how many clusters the fit made (every one holds a category)."""
+        return int(self.category_to_cluster_.max()) + 1
+
     def _built_categories(self):
         """Return how many categories the fitted network's code has."""
         return self.net_.module_.encoder.n_categories
+
+    def _row_weights(self, sample_weight, X32):
+        """Return every row's weight, as training reads ``sample_weight`` (ones if None)."""
+        weights = self._check_weights(sample_weight, X32)
+        return np.ones(X32.shape[0]) if weights is None else weights
 
     def _rows_graph(self, X32, weights, device, seed):
         """Return the neighbour graph of the rows of positive weight (None below two)."""
@@ -309,15 +316,11 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         (each row counting for its most probable category, with its weight), or None
         when there was no graph to score them on. Nothing is set unless all succeeds.
         """
-        k = self._n_categories()
+        k = self._built_categories()
         X32 = self._validate_X(X, reset=False)
         logits = self._class_logits(X32)
         categories = logits.argmax(axis=1)
-        weights = (
-            np.ones(X32.shape[0])
-            if sample_weight is None
-            else _check_sample_weight(sample_weight, X32, dtype=np.float64)
-        )
+        weights = self._row_weights(sample_weight, X32)
         kept = weights > 0
         if graph is None and k > self.n_clusters:
             graph = self._rows_graph(X32, weights, self.device_, self._graph_seed())
@@ -338,7 +341,6 @@ class AAEClusterer(ClusterMixin, BaseAAE):
                 affinity, category_weights, logits[kept], weights[kept]
             )
         self._category_weights = category_weights
-        self._n_clusters_fitted = self.n_clusters
         self.category_to_cluster_ = mapping
         self.labels_ = mapping[categories]  # predict(X), one pass
         return None if affinity is None else modularity(affinity, mapping)
@@ -384,11 +386,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
             trial._fit(X, None, sample_weight, epochs=self.max_iter, reset=True)
             if best is None:  # the first fit has validated X: build the graph once
                 X32 = trial._validate_X(X, reset=False)
-                weights = (
-                    np.ones(X32.shape[0])
-                    if sample_weight is None
-                    else _check_sample_weight(sample_weight, X32, dtype=np.float64)
-                )
+                weights = self._row_weights(sample_weight, X32)
                 graph = self._rows_graph(X32, weights, trial.device_, self._graph_seed())
             score = trial._merge_categories(X, sample_weight, graph)
             score = -np.inf if score is None else score
@@ -413,7 +411,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         self._check_merged()
         logits = self._class_logits(self._validate_X(X, reset=False))
         proba = softmax(logits.astype(np.float64), axis=1)
-        n_clusters = self._n_clusters_fitted
+        n_clusters = self._fitted_clusters()
         if len(self.category_to_cluster_) == n_clusters:
             return proba
         # Each cluster's categories added column by column, in order: a row's sums do
@@ -461,7 +459,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
             Generated samples.
         """
         self._check_merged()
-        n_clusters = self._n_clusters_fitted
+        n_clusters = self._fitted_clusters()
         if len(self.category_to_cluster_) == n_clusters:
             return self._sample(n_samples, y, random_state)
         rng = check_random_state(random_state)

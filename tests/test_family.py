@@ -337,7 +337,7 @@ def test_a_clusterer_pickled_before_merging_loads_with_one_category_per_cluster(
     X, _ = four_blobs
     clusterer = small(AAEClusterer, n_clusters=4, n_categories=None, max_iter=2).fit(X)
     state = clusterer.__getstate__()
-    for name in ("n_categories", "category_to_cluster_", "_category_weights", "_n_clusters_fitted"):
+    for name in ("n_categories", "category_to_cluster_", "_category_weights"):
         del state[name]  # none of them existed then
     old = AAEClusterer.__new__(AAEClusterer)
     old.__setstate__(state)
