@@ -38,7 +38,7 @@ from ._exceptions import (
     TrainingInterruptedWarning,
 )
 from ._losses import reconstruction_error_numpy
-from ._neighbors import WEIGHT_UNIT, NeighborGraph, neighbor_loss_settings
+from ._neighbors import BALANCE, WEIGHT_UNIT, NeighborGraph, neighbor_loss_settings
 from ._networks import ENCODERS, build_module
 from ._priors import _PRIORS, CategoricalPrior, _PriorSampler
 from ._runtime import (
@@ -133,6 +133,9 @@ class BaseAAE(BaseEstimator):
 
     #: Whether X may be a sparse matrix (CSR, densified one mini-batch at a time).
     _accept_sparse = True
+
+    #: Weight of the categories' balance in the graph term of a categorical code.
+    _category_balance = BALANCE
 
     def _n_categories(self):
         """Return the number of categories of the categorical code (0: none)."""
@@ -426,6 +429,7 @@ class BaseAAE(BaseEstimator):
         net.reconstruction_loss = self.reconstruction_loss
         net.neighbor_weight = float(self.neighbor_weight) * WEIGHT_UNIT
         net.neighbor_settings = neighbor_loss_settings()
+        net.category_balance = self._category_balance
         if getattr(net, "initialized_", False):
             for group in net.optimizer_discriminator_.param_groups:
                 group["lr"] = net.discriminator_lr

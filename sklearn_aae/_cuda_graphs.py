@@ -155,6 +155,7 @@ class GraphedStep:
             net.precision,
             net.reconstruction_loss,
             net.neighbor_weight,
+            net.category_balance,
             net.gradient_penalty_interval,
             net.adversarial_update,
         )

@@ -49,7 +49,7 @@ from skorch.history import History
 from ._cuda_graphs import GraphedStep, set_capturable
 from ._exceptions import DivergenceError
 from ._losses import bce, r1_penalty, reconstruction_error, weighted_mean
-from ._neighbors import category_agreement_loss, neighbor_loss
+from ._neighbors import BALANCE, category_agreement_loss, neighbor_loss
 from ._runtime import dense_rows
 
 LOSS_NAMES = (
@@ -260,8 +260,9 @@ class AAENet(NeuralNet):
     autocast of the forward passes), ``cuda_graphs`` (replay the step from a CUDA
     graph on CUDA devices, see ``_cuda_graphs.py``), ``reconstruction_loss``,
     ``betas`` (Adam's, shared by both optimizers), ``neighbor_weight`` (weight of the
-    neighbour-graph term) and ``neighbor_settings`` (the keyword arguments of
-    ``_neighbors.neighbor_loss``).
+    neighbour-graph term), ``neighbor_settings`` (the keyword arguments of
+    ``_neighbors.neighbor_loss``) and ``category_balance`` (the balance weight of
+    ``_neighbors.category_agreement_loss``, for models with a categorical code).
     Before training, the owner sets ``prior_samplers_`` (a dict: the prior of every
     discriminator), ``prior_rng_`` (a NumPy RandomState),
     ``data_generator_`` (CPU torch.Generator: shuffling) and ``noise_generator_`` /
@@ -287,6 +288,7 @@ class AAENet(NeuralNet):
         betas=(0.5, 0.999),
         neighbor_weight=0.0,
         neighbor_settings=None,
+        category_balance=BALANCE,
         **kwargs,
     ):
         kwargs.setdefault("criterion", torch.nn.MSELoss)
@@ -306,6 +308,7 @@ class AAENet(NeuralNet):
         self.betas = betas
         self.neighbor_weight = neighbor_weight
         self.neighbor_settings = neighbor_settings
+        self.category_balance = category_balance
         self.graph_ = None
         self.graphed_step_ = None
         self.n_steps_ = 0  # training steps taken, over all calls (lazy R1 counts them)
@@ -562,7 +565,7 @@ class AAENet(NeuralNet):
             )
             if codes[1] is not None:  # neighbours also share their category
                 graph_loss = graph_loss + category_agreement_loss(
-                    codes[1].float(), nbr[1].float(), w
+                    codes[1].float(), nbr[1].float(), w, balance=self.category_balance
                 )
         return codes, recon, graph_loss
 

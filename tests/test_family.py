@@ -17,7 +17,7 @@ from sklearn_aae import (
     AAETransformer,
     MixturePrior,
 )
-from sklearn_aae._neighbors import fuzzy_graph
+from sklearn_aae._neighbors import BALANCE, CLUSTER_BALANCE, fuzzy_graph
 
 
 @pytest.fixture(scope="module")
@@ -198,7 +198,10 @@ def test_clusterer_merges_finer_categories_into_clusters(four_blobs):
     for k in range(4):
         assert clusterer.sample(30, y=k, random_state=k).shape == (30, 10)
         assert set(mapping[decoded[-1]]) == {k}
-        assert len(set(decoded[-1])) == np.sum(mapping == k)  # each of them, in turn
+        # in proportion to the training rows each holds: those that hold none are never
+        # drawn
+        held = np.flatnonzero((mapping == k) & (clusterer._category_weights > 0))
+        assert set(decoded[-1]) == set(held)
     assert clusterer.sample(6, random_state=0).shape == (6, 10)
     with pytest.raises(ValueError, match=r"category indices in \[0, 4\)"):
         clusterer.sample(2, y=4)
@@ -331,6 +334,20 @@ def test_a_clusterer_saved_before_its_merge_asks_to_be_fitted(four_blobs):
             method(X)
     saved.set_params(warm_start=True).fit(X)
     assert saved.category_to_cluster_.shape == (8,)
+
+
+def test_a_clusterer_pickled_before_category_balance_keeps_the_weight_it_trained_with(
+    four_blobs,
+):
+    X, _ = four_blobs
+    clusterer = small(AAEClusterer, n_clusters=4, max_iter=2).fit(X)
+    assert clusterer.category_balance == CLUSTER_BALANCE
+    state = clusterer.__getstate__()
+    del state["category_balance"]  # as saved by a version without the parameter
+    old = AAEClusterer.__new__(AAEClusterer)
+    old.__setstate__(state)
+    assert old.get_params()["category_balance"] == BALANCE
+    assert_array_equal(old.predict(X), clusterer.predict(X))
 
 
 def test_a_clusterer_pickled_before_merging_loads_with_one_category_per_cluster(four_blobs):

@@ -15,6 +15,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
 import sklearn_aae._base as base
+import sklearn_aae._training as training
 from sklearn_aae import (
     AAEClassifier,
     AAEClusterer,
@@ -22,7 +23,10 @@ from sklearn_aae import (
     AAETransformer,
 )
 from sklearn_aae._neighbors import (
+    BALANCE,
+    CLUSTER_BALANCE,
     NeighborGraph,
+    category_agreement_loss,
     find_ab_params,
     fuzzy_weights,
     merge_by_modularity,
@@ -232,6 +236,43 @@ def test_every_estimator_trains_with_the_graph_deterministically(estimator, blob
     assert min(one) > 0
     repeat = (again.transform if hasattr(again, "transform") else again.predict_proba)(X)
     assert_array_equal(repeat, out)
+
+
+def test_the_balance_term_charges_for_unused_categories():
+    confident = torch.full((4, 4), -20.0)
+    one_category = confident.clone()
+    one_category[:, 0] = 20.0  # every row and its neighbour in category 0
+    even = confident.clone()
+    even[torch.arange(4), torch.arange(4)] = 20.0  # each category used once
+    for balance in (1.0, 2.0):
+        collapsed = category_agreement_loss(one_category, one_category, balance=balance)
+        assert collapsed.item() == pytest.approx(balance * np.log(4), abs=1e-5)
+        assert category_agreement_loss(even, even, balance=balance).item() < 1e-5
+
+
+def test_the_clusterer_trains_with_a_lighter_balance_than_the_classifier(blobs, monkeypatch):
+    seen = []
+
+    def recording(*args, balance, **kwargs):
+        seen.append(balance)
+        return category_agreement_loss(*args, balance=balance, **kwargs)
+
+    monkeypatch.setattr(training, "category_agreement_loss", recording)
+    X, y = blobs
+    AAEClusterer(n_clusters=3, max_iter=1, random_state=0).fit(X)
+    assert set(seen) == {CLUSTER_BALANCE}
+    seen.clear()
+    clusterer = AAEClusterer(n_clusters=3, max_iter=1, random_state=0, category_balance=2.5)
+    clusterer.fit(X)
+    assert set(seen) == {2.5}
+    seen.clear()
+    clusterer.set_params(category_balance=0.75, warm_start=True).fit(X)  # a warm start too
+    assert set(seen) == {0.75}
+    seen.clear()
+    y_partial = np.where(np.arange(len(y)) % 3 == 0, y, -1)
+    AAEClassifier(max_iter=1, random_state=0).fit(X, y_partial)
+    assert set(seen) == {BALANCE}
+    assert CLUSTER_BALANCE < BALANCE
 
 
 def test_sparse_input_partial_fit_and_warm_start_with_the_graph(blobs):

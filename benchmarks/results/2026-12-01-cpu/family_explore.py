@@ -132,7 +132,7 @@ def part_agreement(X, y, seed):
         "default": (neighbor_loss, agreement),
         "agreement only": (lambda z, *a, **k: z.new_zeros(()), agreement),
         "agreement x3": (neighbor_loss, lambda *a, **k: 3 * agreement(*a, **k)),
-        "balance 4": (neighbor_loss, lambda *a, **k: agreement(*a, balance=4.0, **k)),
+        "balance 4": (neighbor_loss, lambda *a, **k: agreement(*a, **{**k, "balance": 4.0})),
     }
     out = {}
     try:

@@ -1,0 +1,83 @@
+"""AAEClusterer(10) settings on all digits (pixels / 16): purity of the categories and
+accuracy of the merged clusters (exploration).
+
+Each setting is a JSON object of estimator parameters; the keys ``balance`` (the weight
+of the categories' balance in the graph term, ``_neighbors.BALANCE``) and
+``agreement`` (a weight on the whole category-agreement term) patch the training loop
+instead. Prints, per setting and seed, the majority-label accuracy of the raw
+categories and of the clusters (``labels_``), ARI, and the means. Run from the
+repository root:
+
+    OMP_NUM_THREADS=1 python benchmarks/results/2026-12-02-intel-cpu/cluster_sweep.py \
+        --seeds 0 1 2 --settings '{}' '{"neighbor_weight": 2}'
+"""
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.datasets import load_digits
+from sklearn.metrics import adjusted_rand_score
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # benchmarks/
+from bench_family_digits import majority_accuracy  # noqa: E402
+
+import sklearn_aae._training as training  # noqa: E402
+from sklearn_aae import AAEClusterer  # noqa: E402
+from sklearn_aae._neighbors import category_agreement_loss  # noqa: E402
+
+
+def patched(balance, agreement):
+    def loss(logits, logits_neighbors, weights=None, **_):  # its own balance, not the model's
+        return agreement * category_agreement_loss(
+            logits, logits_neighbors, weights, balance=balance
+        )
+
+    return loss
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--settings", nargs="+", default=["{}"])
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    warnings.simplefilter("ignore")
+    X, y = load_digits(return_X_y=True)
+    rows = X / 16
+    for text in args.settings:
+        params = json.loads(text)
+        balance = params.pop("balance", 2.0)
+        agreement = params.pop("agreement", 1.0)
+        training.category_agreement_loss = patched(balance, agreement)
+        results = []
+        for seed in args.seeds:
+            start = time.perf_counter()
+            model = AAEClusterer(10, random_state=seed, **params).fit(rows)
+            z = model._class_logits(rows.astype(np.float32)).argmax(axis=1)
+            row = [
+                majority_accuracy(y, z),
+                majority_accuracy(y, model.labels_),
+                adjusted_rand_score(y, model.labels_),
+            ]
+            results.append(row)
+            print(
+                f"{text} seed {seed}: categories {row[0]:.4f} clusters {row[1]:.4f} "
+                f"ARI {row[2]:.4f} ({time.perf_counter() - start:.1f} s)",
+                flush=True,
+            )
+        mean, std = np.mean(results, axis=0), np.std(results, axis=0)
+        print(
+            f"{text} MEAN categories {mean[0]:.4f} clusters {mean[1]:.4f} ± {std[1]:.4f} "
+            f"(lowest {np.min(np.array(results)[:, 1]):.4f}) ARI {mean[2]:.4f}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
