@@ -41,13 +41,19 @@ def patched(balance, agreement):
     return loss
 
 
-def main():
+def sweep_args():
+    """The command line of the sweeps (``--seeds``, ``--settings``); one torch thread."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--settings", nargs="+", default=["{}"])
     args = parser.parse_args()
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
+    return args
+
+
+def main():
+    args = sweep_args()
     X, y = load_digits(return_X_y=True)
     rows = X / 16
     for text in args.settings:

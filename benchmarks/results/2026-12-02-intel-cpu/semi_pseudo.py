@@ -17,15 +17,17 @@ root: OMP_NUM_THREADS=1 python benchmarks/results/2026-12-02-intel-cpu/semi_pseu
 import os
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import torch
 from sklearn.base import clone
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
 from sklearn.semi_supervised import LabelSpreading
 
-from sklearn_aae import AAEClassifier
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "2026-12-02-amd-cpu"))
+from semi_ensemble import split as split_with_indices  # noqa: E402
+
+from sklearn_aae import AAEClassifier  # noqa: E402
 
 MIN_P = float(os.environ.get("MIN_P", 0.0))
 WARM = int(os.environ.get("WARM", 30))
@@ -34,12 +36,8 @@ FRESH = bool(int(os.environ.get("FRESH", 1)))
 
 
 def split(seed):
-    X, y = load_digits(return_X_y=True)
-    X = X / 16
-    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
-    lab, _ = train_test_split(np.arange(len(ytr)), train_size=0.1, stratify=ytr, random_state=seed)
-    yp = np.full_like(ytr, -1)
-    yp[lab] = ytr[lab]
+    """``semi_ensemble.py``'s split (bench_family_digits.py's), less the labelled indices."""
+    Xtr, Xte, ytr, yte, _, yp = split_with_indices(seed)
     return Xtr, Xte, ytr, yte, yp
 
 

@@ -10,18 +10,15 @@ in ``cluster_sweep.py``. Run from the repository root:
         --seeds 0 1 2 --settings '{}' '{"balance": 1}'
 """
 
-import argparse
 import json
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
-import torch
 from sklearn.semi_supervised import LabelSpreading
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cluster_sweep import patched  # noqa: E402
+from cluster_sweep import patched, sweep_args  # noqa: E402
 from semi_pseudo import split  # noqa: E402
 
 import sklearn_aae._training as training  # noqa: E402
@@ -29,12 +26,7 @@ from sklearn_aae import AAEClassifier  # noqa: E402
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--settings", nargs="+", default=["{}"])
-    args = parser.parse_args()
-    torch.set_num_threads(1)
-    warnings.simplefilter("ignore")
+    args = sweep_args()
     splits = {seed: split(seed) for seed in args.seeds}
     peer = {
         seed: LabelSpreading(kernel="knn", n_neighbors=7).fit(Xtr, yp).score(Xte, yte)
