@@ -40,10 +40,10 @@ class AAEClusterer(ClusterMixin, BaseAAE):
     categorical prior and a term on the entropy of each mini-batch's mean category keep
     the categories in use. That term (``category_balance``) weighs half as much as in
     :class:`AAEClassifier`, so that the categories can follow clusters of unequal size.
-    With these defaults the
-    majority-label accuracy on digits (pixels / 16) is 0.91 ± 0.04 on held-out seeds;
-    without the graph term it was about 0.62 (see the benchmarks page). The paper's model is
-    ``n_categories=None, neighbor_weight=0, adversarial_update="alternating"``.
+    With these defaults the majority-label accuracy on digits (pixels / 16) is
+    0.91 ± 0.04 on held-out seeds; without the graph term it was about 0.62 (see the
+    benchmarks page). The paper's model is ``n_categories=None, neighbor_weight=0,
+    adversarial_update="alternating"``.
 
     Parameters
     ----------
@@ -77,7 +77,7 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         time. A ``warm_start`` refit trains the one model in place.
     category_balance : float, default=1.0
         Weight, within the neighbour-graph term, of the penalty that keeps the
-        categories in use: log ``n_categories`` minus the entropy of a mini-batch's mean
+        categories in use: log K (K categories) minus the entropy of a mini-batch's mean
         category probabilities (0 when the categories are used evenly). Lower lets the
         categories follow clusters of unequal size; at 0.5 they collapsed into one on
         digits. On held-out digits (pixels / 16) 1.0 scored 0.91 in majority-label
