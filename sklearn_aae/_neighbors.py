@@ -64,11 +64,10 @@ WEIGHT_UNIT = 0.3
 BALANCE = 2.0
 
 #: The default for ``AAEClusterer(category_balance=...)``, whose categories nothing else
-#: anchors. Measured with
-#: twice as many categories as clusters on all digits (pixels / 16), majority-label
-#: accuracy of the merged clusters: 0.910 against 0.874 for 2.0 on seeds 0-9, 0.909
-#: against 0.884 on seeds 10-19 (1.25: 0.902, 0.889; 1.5: 0.897); at 0.5 every seed put
-#: nearly all rows in one category, so it is not lowered further.
+#: anchors. Measured with twice as many categories as clusters on all digits (pixels /
+#: 16), majority-label accuracy of the merged clusters: 0.910 against 0.874 for 2.0 on
+#: seeds 0-9, 0.909 against 0.884 on seeds 10-19 (1.25: 0.902, 0.889; 1.5: 0.897); at 0.5
+#: every seed put nearly all rows in one category, so it is not lowered further.
 CLUSTER_BALANCE = 1.0
 
 #: The graph term's fixed settings (``neighbor_loss``'s keyword arguments besides a, b).
