@@ -469,7 +469,7 @@ def run(experiment, preset, seed, data, variant="paper"):
         "gpu": torch.cuda.get_device_name() if model.device_.type == "cuda" else None,
         "fit_minutes": seconds / 60,
         # The model's own: the defaults variant leaves them to the estimator.
-        "batch_size": int(model.batch_size),
+        "batch_size": int(model.net_.batch_size),  # "auto" resolved by the fit
         "learning_rate": float(model.learning_rate),
         "discriminator_learning_rate": float(model.discriminator_learning_rate),
         "lr_rule": "none" if not schedule else schedule["rule"],

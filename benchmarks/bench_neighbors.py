@@ -13,6 +13,12 @@ Parts (``--parts``):
   ``inverse_transform(transform(X))``, and the fit time for the same number of epochs;
 - ``mnist`` (``--mnist DIR``): fit on 10 000 training images, accuracy of the SVC on the
   official test set, standardized and raw ([0, 1]) input, with umap-learn in the same run;
+- ``map``: the 2-D map of the fitted rows, as a user of umap-learn looks at it
+  (``fit_transform`` on all digits, pixels / 16 and standardized): the 3-fold CV
+  accuracy of ``KNeighborsClassifier(10)`` on the codes, their trustworthiness
+  (scikit-learn's, 10 neighbours: how many of a row's nearest codes are near it in
+  pixel space) and the fit time, for the plain model, each weight of ``--weights``,
+  each ``--candidate NAME=JSON`` (AAE parameters) and umap-learn;
 - ``ceiling``: how well a network can place unseen digits on a 2-D map at all. On the
   first of the CV's folds, umap-learn is fitted on the training digits; an MLP
   (scikit-learn's ``MLPRegressor``, 256-256, like the encoder) is trained to reproduce
@@ -54,7 +60,9 @@ from _common import (
 )
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.manifold import trustworthiness
 from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.svm import SVC
@@ -103,6 +111,33 @@ def digits_part(args, umap_ok):
                     "accuracy": float(scores.mean()),
                     "cv_s": time.perf_counter() - start,
                 }
+
+
+def map_part(args, umap_ok):
+    X, y = load_digits(return_X_y=True)
+    inputs = {"pixels / 16": X / 16, "standardized": StandardScaler().fit_transform(X)}
+    runs = [(label(w), {"neighbor_weight": w}) for w in [0.0, *args.weights]]
+    runs += list(args.candidate.items())
+    runs += [("umap-learn", None)] if umap_ok else []
+    for (scaling, Xs), seed in itertools.product(inputs.items(), args.seeds):
+        Xs = Xs.astype(np.float32)
+        for name, params in runs:
+            if params is None:
+                model = UnsupervisedUMAP(n_components=2, random_state=seed)
+            else:
+                model = AAETransformer(n_components=2, random_state=seed, **params)
+            start = time.perf_counter()
+            Z = model.fit_transform(Xs)
+            fit_s = time.perf_counter() - start
+            yield {
+                "part": "map",
+                "input": scaling,
+                "reducer": name,
+                "seed": seed,
+                "knn_accuracy": float(cross_val_score(KNeighborsClassifier(10), Z, y, cv=3).mean()),
+                "trustworthiness": float(trustworthiness(Xs, Z, n_neighbors=10)),
+                "fit_s": fit_s,
+            }
 
 
 def prior_part(args):
@@ -247,7 +282,7 @@ def main(argv=None):
     parser.add_argument(
         "--parts",
         nargs="+",
-        choices=["digits", "prior", "ceiling", "mnist", "graph60k"],
+        choices=["digits", "map", "prior", "ceiling", "mnist", "graph60k"],
         default=["digits", "prior"],
     )
     parser.add_argument("--components", type=int, nargs="+", default=[2, 8])
@@ -267,7 +302,22 @@ def main(argv=None):
         default={},
         help="AAE parameters (a JSON object) on top of the defaults (digits, prior)",
     )
+    parser.add_argument(
+        "--candidate",
+        action="append",
+        default=[],
+        metavar="NAME=JSON",
+        help='an AAE setting for the map part, e.g. \'batch 64={"neighbor_weight": 1, '
+        '"batch_size": 64}\' (the name ends at the first =)',
+    )
     args = parser.parse_args(argv)
+    candidates = {}
+    for spec in args.candidate:
+        name, sep, params = spec.partition("=")
+        if not sep:
+            parser.error(f"--candidate takes NAME=JSON, got {spec!r}")
+        candidates[name] = json.loads(params)
+    args.candidate = candidates
     torch.set_num_threads(1)
     warnings.simplefilter("ignore", ConvergenceWarning)
     print_header(machine_info("cpu"))
@@ -284,6 +334,7 @@ def main(argv=None):
     tables = {}
     parts = {
         "digits": lambda: digits_part(args, umap_ok),
+        "map": lambda: map_part(args, umap_ok),
         "prior": lambda: prior_part(args),
         "ceiling": lambda: ceiling_part(args),
         "mnist": lambda: mnist_part(args, umap_ok),

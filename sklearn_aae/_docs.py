@@ -52,8 +52,9 @@ reconstruction_loss : {"squared_error", "binary_crossentropy"}, default="squared
     Gaussian or Bernoulli decoder. ``"binary_crossentropy"`` needs X in [0, 1]
     (e.g. after ``MinMaxScaler``) and decodes through a sigmoid.
 learning_rate : float, default=2e-3
-    Adam's step size for the encoder and decoder (2e-3 goes with the default
-    ``batch_size=256``; the paper's batch of 100 trained with 1e-3 here).
+    Adam's step size for the encoder and decoder (2e-3 was chosen with batches of 256
+    and kept for the smaller batches of ``batch_size="auto"`` with the graph term; the
+    paper's batch of 100 trained with 1e-3 here).
 discriminator_learning_rate : float, default=1e-3
     Adam's step size for the discriminator (half the encoder's, as the paper-sized
     runs had).
@@ -117,8 +118,14 @@ cuda_graphs : bool, default=False
     ``RuntimeWarning`` and training goes on without it. Random draws (noise,
     stochastic encoders) still differ per mini-batch and follow ``random_state``, but
     need not be the same numbers as without the graph. No effect on other devices.
-batch_size : int, default=256
-    Mini-batch size; clipped to the number of samples.
+batch_size : int or "auto", default="auto"
+    Mini-batch size; clipped to the number of samples. ``"auto"`` is 256 without the
+    neighbour-graph term and, with it, the number of training rows / 32 within
+    [64, 256]: the graph term needs more optimizer steps than small data gives in
+    batches of 256 (64 for the 1797 digits, where it makes 2-D codes keep the pixels'
+    neighbours much better and ``AAEClusterer``'s clusters more accurate, at twice the
+    fit time; 256 from 8192 rows). ``partial_fit`` sizes the batches from the rows of
+    each call.
 max_iter : int, default=100
     Most epochs (passes over the data) per call to ``fit``; training stops earlier once
     it has converged (``tol``, ``n_iter_no_change``).

@@ -111,7 +111,7 @@ class AAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAAE)
         n_neighbors=15,
         precision="float32",
         cuda_graphs=False,
-        batch_size=256,
+        batch_size="auto",
         max_iter=100,
         tol=1e-4,
         n_iter_no_change=50,

@@ -202,6 +202,8 @@ def test_a_zero_weight_builds_no_graph_and_ignores_n_neighbors(blobs, monkeypatc
 
 
 def test_the_graph_term_keeps_neighbourhoods(digits):
+    # With batches of 256 (the batch size without the term) this held on some seeds and
+    # kernel sets only; "auto" trains the term in batches of 64 here.
     X, y = digits
     fits = {
         w: AAETransformer(n_components=2, neighbor_weight=w, random_state=0).fit(X)
@@ -214,6 +216,35 @@ def test_the_graph_term_keeps_neighbourhoods(digits):
     # the codes still spread like the prior (here N(0, I)) rather than collapsing
     assert 0.5 < Z[1.0].std(axis=0).mean() < 2.0
     assert fits[1.0].neighbor_loss_curve_[-1] < fits[1.0].neighbor_loss_curve_[0]
+
+
+@pytest.mark.parametrize(
+    ("params", "n_rows", "expected"),
+    [
+        ({}, 300, 256),  # no graph term: 256, clipped to the rows by the batches
+        ({"neighbor_weight": 1.0}, 300, 64),
+        ({"neighbor_weight": 1.0}, 1797, 64),
+        ({"neighbor_weight": 1.0}, 4096, 128),
+        ({"neighbor_weight": 1.0}, 10_000, 256),
+        ({"neighbor_weight": 1.0, "batch_size": 32}, 10_000, 32),
+        ({"batch_size": 100}, 300, 100),
+    ],
+)
+def test_auto_batches_are_smaller_with_the_graph_on_small_data(params, n_rows, expected):
+    assert AAETransformer(**params)._batch_size(n_rows) == expected
+
+
+def test_the_fit_trains_with_the_resolved_batch_size(blobs):
+    X, _ = blobs  # 300 rows
+    aae = AAETransformer(neighbor_weight=1.0, max_iter=1, random_state=0).fit(X)
+    assert aae.batch_size == "auto" and aae.net_.batch_size == 64
+    aae.set_params(warm_start=True, batch_size=50).fit(X)
+    assert aae.net_.batch_size == 50
+    aae.set_params(batch_size="auto", neighbor_weight=0.0).fit(X)
+    assert aae.net_.batch_size == 256
+    # the classifier keeps 256: smaller batches scored level there
+    assert AAEClusterer(n_clusters=3).batch_size == "auto"
+    assert AAEClassifier().batch_size == 256
 
 
 @pytest.mark.parametrize(

@@ -213,6 +213,9 @@ def test_out_of_memory_names_the_remedy_and_leaves_the_estimator_unfitted(blobs)
     assert isinstance(info.value, MemoryError)
     assert "Tried to allocate 2.00 GiB" in str(info.value)
     assert not hasattr(aae, "net_") and not hasattr(aae, "n_features_in_")
+    aae.set_params(batch_size="auto")
+    with pytest.raises(DeviceMemoryError, match=r"batch_size \(now 'auto', at most 256 rows\)"):
+        aae.fit(X)
 
 
 def test_out_of_memory_in_a_warm_start_keeps_the_previous_model(blobs):
