@@ -416,11 +416,12 @@ class BaseAAE(BaseEstimator):
         "auto" is 256 without the neighbour-graph term. With it, about an epoch's rows
         / 32, between 64 and 256 (64 for all digits, 256 from 8192 rows): UMAP's loss
         needs many optimizer steps, and with batches of 256 a small data set gets too
-        few of them in ``max_iter`` epochs. On all 1797 digits, 2-D codes of the graph
-        term trained with batches of 256 were no more faithful to the pixels' neighbours
-        than those of the plain model; with 64 they were, at twice the fit time
-        (``bench_neighbors.py --parts map``); ``AAEClusterer``'s clusters of digits were
-        more accurate too. On 10 000 MNIST images, batches of 64 did no better than 256.
+        few of them in ``max_iter`` epochs. On all 1797 digits, the 2-D codes of the
+        graph term trained in batches of 256 kept the digits' neighbourhoods worse than
+        the plain model's; in batches of 64 their nearest codes shared their digit more
+        often than the plain model's, at twice the fit time (``bench_neighbors.py
+        --parts map``), and ``AAEClusterer``'s clusters of digits were more accurate.
+        On 10 000 MNIST images, batches of 64 did no better than 256.
         """
         if self.batch_size != "auto":
             return int(self.batch_size)
@@ -465,11 +466,15 @@ class BaseAAE(BaseEstimator):
         a divergence with ``on_divergence="restore"``).
         """
         saved = {k: v for k, v in vars(self).items() if k in _DATA_STATE}
-        for name in ("interrupted_", "diverged_"):
+        for name in ("interrupted_", "diverged_", "_training_batch_size"):
             self.__dict__.pop(name, None)
         try:
-            return self._train(X, y, sample_weight, epochs=epochs, reset=reset, stopping=stopping)
+            fitted = self._train(X, y, sample_weight, epochs=epochs, reset=reset, stopping=stopping)
+            self.__dict__.pop("_training_batch_size", None)
+            return fitted
         except BaseException as exc:
+            # The batch size this call trained with ("auto" resolved), for the message.
+            resolved = self.__dict__.pop("_training_batch_size", None)
             if not getattr(self, "interrupted_", False):
                 for name in _DATA_STATE:
                     self.__dict__.pop(name, None)
@@ -477,7 +482,8 @@ class BaseAAE(BaseEstimator):
             if isinstance(exc, torch.OutOfMemoryError) and not isinstance(exc, DeviceMemoryError):
                 free_device_memory(exc)
                 batch = self.batch_size
-                batch = "'auto', at most 256 rows" if batch == "auto" else batch
+                if batch == "auto":
+                    batch = "'auto'" if resolved is None else f"'auto': {resolved} rows here"
                 raise DeviceMemoryError(
                     f"The device ran out of memory while training ({_first_line(exc)}). "
                     f"Lower batch_size (now {batch}) or hidden_layer_sizes (now "
@@ -591,7 +597,8 @@ class BaseAAE(BaseEstimator):
                 net = self.net_
                 device = self.device_
                 self._configure_net(net)
-            net.set_params(batch_size=self._batch_size(X32.shape[0]))
+            self._training_batch_size = self._batch_size(X32.shape[0])
+            net.set_params(batch_size=self._training_batch_size)
             before = None if reset else net.snapshot()
             net.last_good = before
             data = self._training_data(X32, y_codes, device, weights)

@@ -70,21 +70,21 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         nearest-neighbour graph is kept (Newman's modularity, each row counting for its
         cluster with its ``sample_weight``), as :class:`~sklearn.cluster.KMeans` keeps
         the run of lowest inertia. The clusters found vary from seed to seed, and the
-        more modular tend to be the more accurate: on digits (pixels / 16, in batches
-        of 256), the most modular of 3 fits scored 0.92 ± 0.02 in majority-label
-        accuracy (lowest 0.89) against 0.91 ± 0.04 for one fit (lowest 0.84), and 0.90
-        for the best-reconstructing of the same 3 (see the benchmarks page), at 3 times
-        the fit time. A ``warm_start`` refit trains the one model in place.
+        more modular tend to be the more accurate: on digits (pixels / 16), the most
+        modular of 3 fits scored 0.94 ± 0.01 in majority-label accuracy (lowest 0.92)
+        against 0.93 ± 0.03 for one fit (lowest 0.86), and 0.93 for the
+        best-reconstructing of the same 3 (see the benchmarks page), at 3 times the fit
+        time. A ``warm_start`` refit trains the one model in place.
     category_balance : float, default=1.0
         Weight, within the neighbour-graph term, of the penalty that keeps the
         categories in use: log K (K categories) minus the entropy of a mini-batch's mean
         category probabilities (0 when the categories are used evenly). Lower lets the
         categories follow clusters of unequal size; at 0.5 they collapsed into one on
-        digits. On held-out digits (pixels / 16) 1.0 scored 0.91 in majority-label
-        accuracy against 0.88 for 2.0 (the weight before this parameter existed, and
-        :class:`AAEClassifier`'s); on MNIST with 32 categories merged into 16 clusters,
-        2.0 did better on two seeds (see the benchmarks page). No effect with
-        ``neighbor_weight=0``.
+        digits. On held-out digits (pixels / 16) 1.0 scored 0.93 in majority-label
+        accuracy against 0.90 for 2.0 (the weight before this parameter existed, and
+        :class:`AAEClassifier`'s; 0.91 against 0.88 in batches of 256); on MNIST with
+        32 categories merged into 16 clusters, 2.0 did better on two seeds (see the
+        benchmarks page). No effect with ``neighbor_weight=0``.
     {common_parameters}
 
     Attributes

@@ -122,10 +122,10 @@ batch_size : int or "auto", default="auto"
     Mini-batch size; clipped to the number of samples. ``"auto"`` is 256 without the
     neighbour-graph term and, with it, the number of training rows / 32 within
     [64, 256]: the graph term needs more optimizer steps than small data gives in
-    batches of 256 (64 for the 1797 digits, where it makes 2-D codes keep the pixels'
-    neighbours much better and ``AAEClusterer``'s clusters more accurate, at twice the
-    fit time; 256 from 8192 rows). ``partial_fit`` sizes the batches from the rows of
-    each call.
+    batches of 256 (64 for the 1797 digits, where 2-D codes keep the pixels'
+    neighbours much better than in batches of 256 and ``AAEClusterer``'s clusters are
+    more accurate, at twice the fit time; 256 from 8192 rows). ``partial_fit`` sizes
+    the batches from the rows of each call.
 max_iter : int, default=100
     Most epochs (passes over the data) per call to ``fit``; training stops earlier once
     it has converged (``tol``, ``n_iter_no_change``).

@@ -104,14 +104,15 @@ def _tasks(k, X, y):
         yield ("prior", label), (_fit_codes, params, Xs)
 
 
-def _longest_first(keys):
-    """Return the order to start the fits in: longest first.
+def _start_order(keys):
+    """Return the order to start the fits in: the longest first, then as printed.
 
-    The graph term's fits are the longest, and a fit on all rows is longer than one on
-    a fold. Started in the order they are printed, the longest fit came last and one
-    core waited for it alone at the end.
+    The graph model's fit on all rows is the longest. Started in the order the lines are
+    printed, it came last and one core waited for it alone at the end; started first, it
+    runs beside the others, whose lines still come one by one.
     """
-    return sorted(range(len(keys)), key=lambda i: (keys[i][1] != GRAPH, keys[i][0] != "prior"))
+    longest = keys.index(("prior", GRAPH))
+    return [longest] + [i for i in range(len(keys)) if i != longest]
 
 
 def _in_order(results):
@@ -182,9 +183,9 @@ def main(argv=None):
     pca = _reducers(k)["PCA"]
     _print_cv_line("PCA", [_fold_accuracy(pca, X, y, *fold) for fold in _folds(X, y)])
     keys, tasks = zip(*_tasks(k, X, y), strict=True)
-    # The fits start longest first and come back as each ends; a model's line is
-    # printed as soon as its fits and those of the lines before it are done.
-    jobs = (delayed(_indexed)(i, *tasks[i]) for i in _longest_first(keys))
+    # The longest fit starts first, the others in the order of the lines; results come
+    # back as each ends, and a line is printed once its fits and those above are done.
+    jobs = (delayed(_indexed)(i, *tasks[i]) for i in _start_order(keys))
     unordered = Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs)
     results = _in_order(unordered)
     prior_draws = np.random.RandomState(0).standard_normal((len(X), k))

@@ -193,7 +193,7 @@ def test_the_demo_prints_every_model_and_writes_the_figure(tmp_path, capsys, mon
     for line in ("PCA", demo.PLAIN, demo.GRAPH, "plain autoencoder (λ=0)", "MMD²"):
         assert line in out
     assert out.count("±") == 3 and out.count("two-sample p") == 3
-    # the fits start longest first, and the lines still come in the demo's order
+    # the longest fit starts first, and the lines still come in the demo's order
     lines = [line.split()[0] for line in out.splitlines() if "±" in line or "MMD² =" in line]
     assert lines == ["PCA", demo.PLAIN, demo.GRAPH, "plain", demo.PLAIN, demo.GRAPH]
     assert png.is_file()
@@ -203,6 +203,6 @@ def test_the_demo_returns_results_in_order_whatever_order_they_end_in():
     import sklearn_aae.demo as demo
 
     keys = [("cv", demo.PLAIN), ("cv", demo.GRAPH), ("prior", demo.NO_PRIOR), ("prior", demo.GRAPH)]
-    assert demo._longest_first(keys) == [3, 1, 2, 0]  # the graph's first, then all rows
+    assert demo._start_order(keys) == [3, 0, 1, 2]  # the graph model's fit on all rows first
     arrivals = [(3, "d"), (1, "b"), (0, "a"), (2, "c")]
     assert list(demo._in_order(iter(arrivals))) == ["a", "b", "c", "d"]

@@ -214,7 +214,8 @@ def test_out_of_memory_names_the_remedy_and_leaves_the_estimator_unfitted(blobs)
     assert "Tried to allocate 2.00 GiB" in str(info.value)
     assert not hasattr(aae, "net_") and not hasattr(aae, "n_features_in_")
     aae.set_params(batch_size="auto")
-    with pytest.raises(DeviceMemoryError, match=r"batch_size \(now 'auto', at most 256 rows\)"):
+    # Without the graph term "auto" trains these rows in batches of 256.
+    with pytest.raises(DeviceMemoryError, match=r"batch_size \(now 'auto': 256 rows here\)"):
         aae.fit(X)
 
 

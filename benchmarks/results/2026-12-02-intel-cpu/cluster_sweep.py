@@ -2,11 +2,13 @@
 accuracy of the merged clusters (exploration).
 
 Each setting is a JSON object of estimator parameters; the keys ``balance`` (the weight
-of the categories' balance in the graph term, ``_neighbors.BALANCE``) and
-``agreement`` (a weight on the whole category-agreement term) patch the training loop
-instead. Prints, per setting and seed, the majority-label accuracy of the raw
-categories and of the clusters (``labels_``), ARI, and the means. Run from the
-repository root:
+of the categories' balance in the graph term; the model's ``category_balance`` when
+only ``agreement`` is given) and ``agreement`` (a weight on the whole category-agreement
+term) patch the training loop instead. Without either key the estimator's own term
+runs, with its ``category_balance``. An earlier version patched a balance of 2.0 when
+the key was missing: the logs of ``2026-12-02-amd-cpu-c/cluster_sweep_*`` ran with it.
+Prints, per setting and seed, the majority-label accuracy of the raw categories and of
+the clusters (``labels_``), ARI, and the means. Run from the repository root:
 
     OMP_NUM_THREADS=1 python benchmarks/results/2026-12-02-intel-cpu/cluster_sweep.py \
         --seeds 0 1 2 --settings '{}' '{"neighbor_weight": 2}'
@@ -33,12 +35,29 @@ from sklearn_aae._neighbors import category_agreement_loss  # noqa: E402
 
 
 def patched(balance, agreement):
-    def loss(logits, logits_neighbors, weights=None, **_):  # its own balance, not the model's
-        return agreement * category_agreement_loss(
-            logits, logits_neighbors, weights, balance=balance
-        )
+    """The category-agreement term times ``agreement``, with its own ``balance`` weight,
+    or with the model's when ``balance`` is None."""
+
+    def loss(logits, logits_neighbors, weights=None, **kwargs):
+        if balance is not None:
+            kwargs["balance"] = balance
+        return agreement * category_agreement_loss(logits, logits_neighbors, weights, **kwargs)
 
     return loss
+
+
+def setting(text):
+    """Return the estimator parameters of a JSON setting; patch the training loop's
+    category-agreement term by its ``balance`` and ``agreement`` keys, if any, or put
+    the estimator's own term back."""
+    params = json.loads(text)
+    if "balance" in params or "agreement" in params:
+        balance = params.pop("balance", None)
+        agreement = params.pop("agreement", 1.0)
+        training.category_agreement_loss = patched(balance, agreement)
+    else:
+        training.category_agreement_loss = category_agreement_loss
+    return params
 
 
 def sweep_args():
@@ -57,10 +76,7 @@ def main():
     X, y = load_digits(return_X_y=True)
     rows = X / 16
     for text in args.settings:
-        params = json.loads(text)
-        balance = params.pop("balance", 2.0)
-        agreement = params.pop("agreement", 1.0)
-        training.category_agreement_loss = patched(balance, agreement)
+        params = setting(text)
         results = []
         for seed in args.seeds:
             start = time.perf_counter()

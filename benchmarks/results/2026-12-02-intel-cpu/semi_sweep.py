@@ -4,13 +4,13 @@ accuracy against LabelSpreading(knn, 7) on the same split (exploration).
 The split is bench_family_digits.py's (70/30 stratified, then 10 % of the training
 labels, both by the seed). Settings are JSON objects of estimator parameters; the keys
 ``balance`` and ``agreement`` patch the category-agreement term of the graph loss, as
-in ``cluster_sweep.py``. Run from the repository root:
+in ``cluster_sweep.py``; without them the estimator's own term runs. Run from the
+repository root:
 
     OMP_NUM_THREADS=1 python benchmarks/results/2026-12-02-intel-cpu/semi_sweep.py \
         --seeds 0 1 2 --settings '{}' '{"balance": 1}'
 """
 
-import json
 import sys
 from pathlib import Path
 
@@ -18,10 +18,9 @@ import numpy as np
 from sklearn.semi_supervised import LabelSpreading
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cluster_sweep import patched, sweep_args  # noqa: E402
+from cluster_sweep import setting, sweep_args  # noqa: E402
 from semi_pseudo import split  # noqa: E402
 
-import sklearn_aae._training as training  # noqa: E402
 from sklearn_aae import AAEClassifier  # noqa: E402
 
 
@@ -39,10 +38,7 @@ def main():
         flush=True,
     )
     for text in args.settings:
-        params = json.loads(text)
-        balance = params.pop("balance", 2.0)
-        agreement = params.pop("agreement", 1.0)
-        training.category_agreement_loss = patched(balance, agreement)
+        params = setting(text)
         scores = {}
         for seed, (Xtr, Xte, _, yte, yp) in splits.items():
             scores[seed] = AAEClassifier(random_state=seed, **params).fit(Xtr, yp).score(Xte, yte)

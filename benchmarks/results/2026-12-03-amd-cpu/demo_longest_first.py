@@ -1,0 +1,16 @@
+"""The README's demo with every fit started longest first (its previous start order).
+
+Run from anywhere, with the package installed:
+
+    python -u benchmarks/results/2026-12-03-amd-cpu/demo_longest_first.py
+"""
+
+import sklearn_aae.demo as demo
+
+
+def longest_first(keys):
+    return sorted(range(len(keys)), key=lambda i: (keys[i][1] != demo.GRAPH, keys[i][0] != "prior"))
+
+
+demo._start_order = longest_first
+demo.main(["--png", "/tmp/demo.png"])
