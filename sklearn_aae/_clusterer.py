@@ -74,7 +74,8 @@ class AAEClusterer(ClusterMixin, BaseAAE):
         modular of 3 fits scored 0.94 ± 0.01 in majority-label accuracy (lowest 0.92)
         against 0.93 ± 0.03 for one fit (lowest 0.86), and 0.93 for the
         best-reconstructing of the same 3 (see the benchmarks page), at 3 times the fit
-        time. A ``warm_start`` refit trains the one model in place.
+        time; on other seeds it did no better than the first fit. A ``warm_start``
+        refit trains the one model in place.
     category_balance : float, default=1.0
         Weight, within the neighbour-graph term, of the penalty that keeps the
         categories in use: log K (K categories) minus the entropy of a mini-batch's mean

@@ -5,9 +5,10 @@ autoencoder (``AAETransformer``) and with the neighbour-graph term
 (``neighbor_weight=1.0``), and prints for each:
 
 1. the 3-fold cross-validated accuracy of ``StandardScaler -> reducer -> SVC()``;
-2. how closely the codes of all 1797 digits follow the N(0, I) prior: the MMD² to as many
-   prior draws and the p-value of a two-sample test, next to a plain autoencoder
-   (λ = 0), whose codes do not;
+2. how closely the codes of all 1797 digits, each encoded by the fold's model that did
+   not train on it, follow the N(0, I) prior: the MMD² to as many prior draws and the
+   p-value of a two-sample test, next to a plain autoencoder (λ = 0), whose codes do
+   not;
 
 and, with matplotlib installed, writes both models' codes over prior draws to a PNG.
 Each line is printed as soon as its model's fits, and those above it, are done. Nothing
@@ -30,6 +31,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
+from threadpoolctl import threadpool_limits
 
 from ._metrics import maximum_mean_discrepancy, mmd_test
 from ._transformer import AAETransformer
@@ -42,11 +44,12 @@ NO_PRIOR = "plain autoencoder (λ=0)"
 N_FOLDS = 3
 
 
-def _reducers(k):
+def _models(k):
+    """Return the AAE models in the order their fits start (accuracy lines first)."""
     return {
-        "PCA": PCA(n_components=k, random_state=0),
         PLAIN: AAETransformer(n_components=k, random_state=0),
         GRAPH: AAETransformer(n_components=k, neighbor_weight=1.0, random_state=0),
+        NO_PRIOR: AAETransformer(n_components=k, adversarial_weight=0.0, random_state=0),
     }
 
 
@@ -66,68 +69,38 @@ def _quiet(fit):
         return fit()
 
 
-def _fold_accuracy(reducer, X, y, train, test):
-    """Accuracy of ``StandardScaler -> reducer -> SVC()`` on one fold, and its seconds."""
+def _fold(reducer, X, y, train, test):
+    """Fit ``StandardScaler -> reducer -> SVC()`` on one fold's training rows.
+
+    Returns the accuracy on the fold's test rows, the seconds it took, the test rows'
+    codes and, for an AAE, its discriminator's last training accuracy.
+    """
     start = time.perf_counter()
     pipe = Pipeline([("scale", StandardScaler()), ("reduce", reducer), ("clf", SVC())])
     score = _quiet(lambda: pipe.fit(X[train], y[train])).score(X[test], y[test])
-    return score, time.perf_counter() - start
-
-
-def _fit_codes(params, X):
-    start = time.perf_counter()
-    aae = AAETransformer(random_state=0, n_jobs=1, **params)
-    Z = _quiet(lambda: aae.fit_transform(X))
-    return Z, aae.discriminator_accuracy_curve_[-1], time.perf_counter() - start
-
-
-def _indexed(index, function, *args):
-    return index, function(*args)
+    seconds = time.perf_counter() - start
+    codes = pipe[:-1].transform(X[test])
+    d_accuracy = getattr(pipe["reduce"], "discriminator_accuracy_curve_", [np.nan])[-1]
+    return score, seconds, codes, d_accuracy
 
 
 def _tasks(k, X, y):
-    """Every AAE fit of the demo, in the order its lines are printed.
+    """Every AAE fit of the demo: each model's folds, models in the order of ``_models``.
 
     All of them go to one pool of workers at once, so that no core waits for the last
-    fold of a model while the next model's fits could run. (PCA's folds take
-    milliseconds and run in the calling process: a worker's first task sets the memory
-    it is allowed to grow from, and one that had only fitted PCA would be restarted
-    when it first trains a network.)
+    fold of a model while the next model's fits could run; started in this order, the
+    lines come one by one. (PCA's folds take milliseconds and run in the calling
+    process: a worker's first task sets the memory it is allowed to grow from, and one
+    that had only fitted PCA would be restarted when it first trains a network.)
     """
-    for name, reducer in _reducers(k).items():
-        if name == "PCA":
-            continue
+    for name, model in _models(k).items():
         for train, test in _folds(X, y):
-            yield ("cv", name), (_fold_accuracy, clone(reducer), X, y, train, test)
-    Xs = StandardScaler().fit_transform(X)
-    for label, params in _prior_models(k).items():
-        yield ("prior", label), (_fit_codes, params, Xs)
-
-
-def _start_order(keys):
-    """Return the order to start the fits in: the longest first, then as printed.
-
-    The graph model's fit on all rows is the longest. Started in the order the lines are
-    printed, it came last and one core waited for it alone at the end; started first, it
-    runs beside the others, whose lines still come one by one.
-    """
-    longest = keys.index(("prior", GRAPH))
-    return [longest] + [i for i in range(len(keys)) if i != longest]
-
-
-def _in_order(results):
-    """Yield the results of ``(index, result)`` pairs that arrive in any order by index."""
-    done, next_index = {}, 0
-    for index, result in results:
-        done[index] = result
-        while next_index in done:
-            yield done.pop(next_index)
-            next_index += 1
+            yield name, delayed(_fold)(clone(model), X, y, train, test)
 
 
 def _print_cv_line(name, folds):
-    """Print a model's mean fold accuracy; ``folds`` holds (accuracy, seconds) pairs."""
-    scores, seconds = zip(*folds, strict=True)
+    """Print a model's mean fold accuracy; ``folds`` holds ``_fold``'s results."""
+    scores, seconds = [f[0] for f in folds], [f[1] for f in folds]
     print(
         f"  {name:<34} {np.mean(scores):.3f} ± {np.std(scores):.3f}   "
         f"({sum(seconds):.0f} s of fitting)",
@@ -135,12 +108,22 @@ def _print_cv_line(name, folds):
     )
 
 
-def _prior_models(k):
-    return {
-        NO_PRIOR: {"n_components": k, "adversarial_weight": 0.0},
-        PLAIN: {"n_components": k},
-        GRAPH: {"n_components": k, "neighbor_weight": 1.0},
-    }
+def _held_out_codes(folds, folds_rows, n):
+    """Each row's code from the fold whose model did not train on it."""
+    codes = np.empty((n, folds[0][2].shape[1]))
+    for (_, _, Z, _), (_, test) in zip(folds, folds_rows, strict=True):
+        codes[test] = Z
+    return codes
+
+
+def _prior_line(name, Z, d_accuracy, prior_draws):
+    """Return the line on how closely the codes ``Z`` follow the prior."""
+    mmd2 = maximum_mean_discrepancy(Z, prior_draws)
+    _, p_value = mmd_test(Z, prior_draws, n_permutations=100)
+    return (
+        f"  {name:<34} MMD² = {mmd2:.4f}  two-sample p = {p_value:.3f}  "
+        f"discriminator accuracy = {d_accuracy:.2f}"
+    )
 
 
 def _plot(codes, prior_draws, y, path):
@@ -180,40 +163,36 @@ def main(argv=None):
     X, y = load_digits(return_X_y=True)
     print(f"digits: {X.shape[0]} images of {X.shape[1]} pixels, {k}-D codes\n")
     print("3-fold CV accuracy of StandardScaler -> reducer -> SVC()", flush=True)
-    pca = _reducers(k)["PCA"]
-    _print_cv_line("PCA", [_fold_accuracy(pca, X, y, *fold) for fold in _folds(X, y)])
-    keys, tasks = zip(*_tasks(k, X, y), strict=True)
-    # The longest fit starts first, the others in the order of the lines; results come
-    # back as each ends, and a line is printed once its fits and those above are done.
-    jobs = (delayed(_indexed)(i, *tasks[i]) for i in _start_order(keys))
-    unordered = Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs)
-    results = _in_order(unordered)
+    folds_rows = _folds(X, y)
+    pca = PCA(n_components=k, random_state=0)
+    _print_cv_line("PCA", [_fold(pca, X, y, *fold) for fold in folds_rows])
+    names, jobs = zip(*_tasks(k, X, y), strict=True)
+    # Results come back in the order of the tasks, each as soon as it and those before
+    # it are done: a model's line is printed as soon as its folds are.
+    results = Parallel(n_jobs=args.n_jobs, return_as="generator")(jobs)
     prior_draws = np.random.RandomState(0).standard_normal((len(X), k))
-    pending, codes = [], {}
-    for (part, name), result in zip(keys, results, strict=True):
-        if part == "cv":
-            pending.append(result)
-            if len(pending) < N_FOLDS:
-                continue
-            _print_cv_line(name, pending)
-            pending = []
+    folds = {name: [] for name in names}
+    codes, prior_lines = {}, {}
+    for name, result in zip(names, results, strict=True):
+        folds[name].append(result)
+        if len(folds[name]) < N_FOLDS:
             continue
-        if name == NO_PRIOR:  # the first of the prior fits
-            print(
-                f"\nHow closely the codes of all {len(X)} digits follow the N(0, I) prior",
-                flush=True,
-            )
-        Z, d_accuracy, seconds = result
-        mmd2 = maximum_mean_discrepancy(Z, prior_draws)
-        _, p_value = mmd_test(Z, prior_draws, n_permutations=100)
-        print(
-            f"  {name:<34} MMD² = {mmd2:.4f}  two-sample p = {p_value:.3f}  "
-            f"discriminator accuracy = {d_accuracy:.2f}   ({seconds:.0f} s)",
-            flush=True,
-        )
         if name != NO_PRIOR:
-            codes[name] = Z
+            _print_cv_line(name, folds[name])
+        # Its prior line now, on one thread while the workers fit the next models
+        # (printed below).
+        codes[name] = _held_out_codes(folds[name], folds_rows, len(X))
+        d_accuracy = np.mean([f[3] for f in folds[name]])
+        with threadpool_limits(1):
+            prior_lines[name] = _prior_line(name, codes[name], d_accuracy, prior_draws)
+    print(
+        f"\nHow closely the codes of all {len(X)} digits follow the N(0, I) prior (each "
+        "digit encoded by the model of the fold that did not train on it)"
+    )
+    for name in (NO_PRIOR, PLAIN, GRAPH):
+        print(prior_lines[name])
     print("  (MMD² near 0 and a discriminator near 0.5 mean the codes match the prior.)")
+    codes.pop(NO_PRIOR)
 
     if k == 2:
         try:

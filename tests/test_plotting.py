@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_digits
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -193,16 +194,19 @@ def test_the_demo_prints_every_model_and_writes_the_figure(tmp_path, capsys, mon
     for line in ("PCA", demo.PLAIN, demo.GRAPH, "plain autoencoder (λ=0)", "MMD²"):
         assert line in out
     assert out.count("±") == 3 and out.count("two-sample p") == 3
-    # the longest fit starts first, and the lines still come in the demo's order
+    # the accuracy of the reducers, then the prior fit of the held-out codes
     lines = [line.split()[0] for line in out.splitlines() if "±" in line or "MMD² =" in line]
     assert lines == ["PCA", demo.PLAIN, demo.GRAPH, "plain", demo.PLAIN, demo.GRAPH]
     assert png.is_file()
 
 
-def test_the_demo_returns_results_in_order_whatever_order_they_end_in():
+def test_the_demo_encodes_every_digit_with_the_fold_model_that_did_not_train_on_it():
     import sklearn_aae.demo as demo
 
-    keys = [("cv", demo.PLAIN), ("cv", demo.GRAPH), ("prior", demo.NO_PRIOR), ("prior", demo.GRAPH)]
-    assert demo._start_order(keys) == [3, 0, 1, 2]  # the graph model's fit on all rows first
-    arrivals = [(3, "d"), (1, "b"), (0, "a"), (2, "c")]
-    assert list(demo._in_order(iter(arrivals))) == ["a", "b", "c", "d"]
+    X, y = load_digits(return_X_y=True)
+    folds_rows = demo._folds(X, y)
+    # a stand-in for each fold's results, whose "codes" are the test rows' indices
+    folds = [(0.0, 0.0, np.c_[test, -test], 0.5) for _, test in folds_rows]
+    codes = demo._held_out_codes(folds, folds_rows, len(X))
+    assert_array_equal(codes[:, 0], np.arange(len(X)))
+    assert_array_equal(codes[:, 1], -np.arange(len(X)))
