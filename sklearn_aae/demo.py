@@ -2,17 +2,18 @@
 
 Reduces the 64 pixels of the digits to 2 numbers with PCA, with the paper's adversarial
 autoencoder (``AAETransformer``) and with the neighbour-graph term
-(``neighbor_weight=1.0``), and prints for each:
+(``neighbor_weight=1.0``), and prints:
 
-1. the 3-fold cross-validated accuracy of ``StandardScaler -> reducer -> SVC()``;
-2. how closely the codes of all 1797 digits, each encoded by the fold's model that did
-   not train on it, follow the N(0, I) prior: the MMD² to as many prior draws and the
-   p-value of a two-sample test, next to a plain autoencoder (λ = 0), whose codes do
-   not;
+1. for each, the 3-fold cross-validated accuracy of ``StandardScaler -> reducer ->
+   SVC()``, as soon as its folds (and those of the lines above) are done;
+2. for both AAE models, how closely the codes of all 1797 digits, each encoded by the
+   model of the fold that did not train on it, follow the N(0, I) prior: the MMD² to as
+   many prior draws and the p-value of a two-sample test, next to a plain autoencoder
+   (λ = 0), whose codes do not;
 
-and, with matplotlib installed, writes both models' codes over prior draws to a PNG.
-Each line is printed as soon as its model's fits, and those above it, are done. Nothing
-is downloaded; it takes under a minute on two cores.
+and, with matplotlib installed, writes the codes of all digits from both models'
+first fold over prior draws to a PNG. Nothing is downloaded; it takes under a minute
+on two cores.
 """
 
 from __future__ import annotations
@@ -73,15 +74,16 @@ def _fold(reducer, X, y, train, test):
     """Fit ``StandardScaler -> reducer -> SVC()`` on one fold's training rows.
 
     Returns the accuracy on the fold's test rows, the seconds it took, the test rows'
-    codes and, for an AAE, its discriminator's last training accuracy.
+    indices, the codes of all rows and, for an AAE, its discriminator's accuracy in the
+    last training epoch.
     """
     start = time.perf_counter()
     pipe = Pipeline([("scale", StandardScaler()), ("reduce", reducer), ("clf", SVC())])
     score = _quiet(lambda: pipe.fit(X[train], y[train])).score(X[test], y[test])
     seconds = time.perf_counter() - start
-    codes = pipe[:-1].transform(X[test])
+    codes = pipe[:-1].transform(X)
     d_accuracy = getattr(pipe["reduce"], "discriminator_accuracy_curve_", [np.nan])[-1]
-    return score, seconds, codes, d_accuracy
+    return score, seconds, test, codes, d_accuracy
 
 
 def _tasks(k, X, y):
@@ -108,11 +110,11 @@ def _print_cv_line(name, folds):
     )
 
 
-def _held_out_codes(folds, folds_rows, n):
-    """Each row's code from the fold whose model did not train on it."""
-    codes = np.empty((n, folds[0][2].shape[1]))
-    for (_, _, Z, _), (_, test) in zip(folds, folds_rows, strict=True):
-        codes[test] = Z
+def _held_out_codes(folds):
+    """Each row's code from the model of the fold that did not train on it."""
+    codes = np.full(folds[0][3].shape, np.nan)
+    for _, _, test, Z, _ in folds:
+        codes[test] = Z[test]
     return codes
 
 
@@ -163,41 +165,48 @@ def main(argv=None):
     X, y = load_digits(return_X_y=True)
     print(f"digits: {X.shape[0]} images of {X.shape[1]} pixels, {k}-D codes\n")
     print("3-fold CV accuracy of StandardScaler -> reducer -> SVC()", flush=True)
-    folds_rows = _folds(X, y)
     pca = PCA(n_components=k, random_state=0)
-    _print_cv_line("PCA", [_fold(pca, X, y, *fold) for fold in folds_rows])
+    _print_cv_line("PCA", [_fold(pca, X, y, *fold) for fold in _folds(X, y)])
     names, jobs = zip(*_tasks(k, X, y), strict=True)
     # Results come back in the order of the tasks, each as soon as it and those before
     # it are done: a model's line is printed as soon as its folds are.
     results = Parallel(n_jobs=args.n_jobs, return_as="generator")(jobs)
     prior_draws = np.random.RandomState(0).standard_normal((len(X), k))
     folds = {name: [] for name in names}
-    codes, prior_lines = {}, {}
+    prior_lines = {}
     for name, result in zip(names, results, strict=True):
         folds[name].append(result)
         if len(folds[name]) < N_FOLDS:
             continue
         if name != NO_PRIOR:
             _print_cv_line(name, folds[name])
-        # Its prior line now, on one thread while the workers fit the next models
-        # (printed below).
-        codes[name] = _held_out_codes(folds[name], folds_rows, len(X))
-        d_accuracy = np.mean([f[3] for f in folds[name]])
+        # Its prior line now, on one thread, while the workers fit the models after it;
+        # printed below. The discriminator's accuracy is the folds' mean.
+        d_accuracy = np.mean([fold[4] for fold in folds[name]])
         with threadpool_limits(1):
-            prior_lines[name] = _prior_line(name, codes[name], d_accuracy, prior_draws)
+            prior_lines[name] = _prior_line(
+                name, _held_out_codes(folds[name]), d_accuracy, prior_draws
+            )
     print(
         f"\nHow closely the codes of all {len(X)} digits follow the N(0, I) prior (each "
         "digit encoded by the model of the fold that did not train on it)"
     )
     for name in (NO_PRIOR, PLAIN, GRAPH):
         print(prior_lines[name])
-    print("  (MMD² near 0 and a discriminator near 0.5 mean the codes match the prior.)")
-    codes.pop(NO_PRIOR)
+    print(
+        "  (MMD² near 0 and a discriminator near 0.5 mean the codes match the prior; "
+        "the discriminator's accuracy is that of its last training epoch.)"
+    )
+    # One model's codes per panel: the fold models' axes need not agree with each other.
+    codes = {name: folds[name][0][3] for name in (PLAIN, GRAPH)}
 
     if k == 2:
         try:
             _plot(codes, prior_draws, y, args.png)
-            print(f"\nFigure of both models' codes over prior draws: {args.png}")
+            print(
+                f"\nFigure of all digits' codes over prior draws, from each model of the "
+                f"first fold: {args.png}"
+            )
         except ImportError:
             print("\nInstall matplotlib to get a figure of the codes over the prior.")
     print(f"\nDone in {time.perf_counter() - start:.0f} s.")

@@ -204,9 +204,12 @@ def test_the_demo_encodes_every_digit_with_the_fold_model_that_did_not_train_on_
     import sklearn_aae.demo as demo
 
     X, y = load_digits(return_X_y=True)
-    folds_rows = demo._folds(X, y)
-    # a stand-in for each fold's results, whose "codes" are the test rows' indices
-    folds = [(0.0, 0.0, np.c_[test, -test], 0.5) for _, test in folds_rows]
-    codes = demo._held_out_codes(folds, folds_rows, len(X))
-    assert_array_equal(codes[:, 0], np.arange(len(X)))
-    assert_array_equal(codes[:, 1], -np.arange(len(X)))
+    # stand-ins for each fold's results: fold f's "codes" of row i are (f, i)
+    folds = [
+        (0.0, 0.0, test, np.c_[np.full(len(X), f), np.arange(len(X))], 0.5)
+        for f, (_, test) in enumerate(demo._folds(X, y))
+    ]
+    codes = demo._held_out_codes(folds)
+    assert_array_equal(codes[:, 1], np.arange(len(X)))
+    for f, (_, test) in enumerate(demo._folds(X, y)):
+        assert_array_equal(codes[test, 0], f)

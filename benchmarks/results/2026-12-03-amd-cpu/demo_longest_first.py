@@ -7,6 +7,12 @@ Run from anywhere, with the package installed:
 
 import sklearn_aae.demo as demo
 
+if not hasattr(demo, "_start_order"):
+    raise SystemExit(
+        "this demo fits no models on all rows: run with PYTHONPATH=<a worktree of commit "
+        "d5c9913 or 1ce7bd4>"
+    )
+
 
 def longest_first(keys):
     return sorted(range(len(keys)), key=lambda i: (keys[i][1] != demo.GRAPH, keys[i][0] != "prior"))
