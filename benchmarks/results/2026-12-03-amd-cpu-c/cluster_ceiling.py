@@ -12,6 +12,7 @@ Run from the repository root:
 
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import umap
@@ -19,12 +20,16 @@ from sklearn.cluster import KMeans, SpectralClustering
 from sklearn.datasets import load_digits
 from sklearn.mixture import GaussianMixture
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from _common import machine_info, print_header  # noqa: E402
+
 
 def majority_accuracy(labels, y):
     return sum(np.bincount(y[labels == c]).max() for c in np.unique(labels)) / len(y)
 
 
 def main():
+    print_header(machine_info("cpu"))
     warnings.simplefilter("ignore")
     X, y = load_digits(return_X_y=True)
     X = X / 16

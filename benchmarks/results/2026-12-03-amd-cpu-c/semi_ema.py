@@ -22,6 +22,9 @@ from skorch.callbacks import Callback
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "2026-12-02-intel-cpu"))
 from semi_pseudo import split  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from _common import machine_info, print_header  # noqa: E402
+
 from sklearn_aae import AAEClassifier  # noqa: E402
 
 DECAYS = (0.99, 0.999)
@@ -56,6 +59,7 @@ class WeightAverage(Callback):
 
 
 def main():
+    print_header(machine_info("cpu"))
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     rows = []

@@ -10,11 +10,16 @@ the machine:
     OMP_NUM_THREADS=1 python benchmarks/results/2026-12-03-amd-cpu-c/step_overhead.py
 """
 
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import torch
 from sklearn.datasets import load_digits
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from _common import machine_info, print_header  # noqa: E402
 
 from sklearn_aae import AAETransformer
 
@@ -32,6 +37,7 @@ SETTINGS = {
 
 
 def main():
+    print_header(machine_info("cpu"))
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     X = load_digits().data / 16
