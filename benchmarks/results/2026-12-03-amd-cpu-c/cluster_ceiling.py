@@ -22,10 +22,7 @@ from sklearn.mixture import GaussianMixture
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from _common import machine_info, print_header  # noqa: E402
-
-
-def majority_accuracy(labels, y):
-    return sum(np.bincount(y[labels == c]).max() for c in np.unique(labels)) / len(y)
+from bench_family_digits import majority_accuracy  # noqa: E402
 
 
 def main():
@@ -44,15 +41,15 @@ def main():
                 assign_labels="cluster_qr",
                 random_state=seed,
             )
-            row[f"spectral k={k}"] = majority_accuracy(spectral.fit_predict(X), y)
+            row[f"spectral k={k}"] = majority_accuracy(y, spectral.fit_predict(X))
         embedding = umap.UMAP(
             n_components=10, n_neighbors=30, min_dist=0.0, random_state=seed
         ).fit_transform(X)
         row["umap(30) + KMeans"] = majority_accuracy(
-            KMeans(10, n_init=10, random_state=seed).fit_predict(embedding), y
+            y, KMeans(10, n_init=10, random_state=seed).fit_predict(embedding)
         )
         row["umap(30) + GaussianMixture"] = majority_accuracy(
-            GaussianMixture(10, n_init=5, random_state=seed).fit_predict(embedding), y
+            y, GaussianMixture(10, n_init=5, random_state=seed).fit_predict(embedding)
         )
         rows.append(row)
         print(f"seed {seed}: " + ", ".join(f"{k} {v:.3f}" for k, v in row.items()), flush=True)
